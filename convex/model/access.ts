@@ -1,0 +1,29 @@
+import type { Id } from "../_generated/dataModel";
+import type { QueryCtx } from "../_generated/server";
+import { fail } from "./errors";
+import { userByTokenIdentifier } from "./users";
+
+/** The role claim (in the identity's JWT) that grants read access to every customer. */
+export const ANALYST_ROLE = "analyst";
+
+/**
+ * Who is reading: an analyst sees everything, a customer only what belongs to the
+ * user linked to its identity (`users.tokenIdentifier`); an identity linked to no
+ * user sees nothing.
+ */
+export type Viewer =
+  { kind: "analyst" } | { kind: "customer"; userId: Id<"users"> } | { kind: "unlinked" };
+
+/** Resolves the caller of a public query; fails with `unauthenticated` without an identity. */
+export async function requireViewer(ctx: QueryCtx): Promise<Viewer> {
+  const identity = await ctx.auth.getUserIdentity();
+  if (!identity) fail("unauthenticated", "Sign in to read payments.");
+  if (identity.role === ANALYST_ROLE) return { kind: "analyst" };
+  const user = await userByTokenIdentifier(ctx, identity.tokenIdentifier);
+  return user ? { kind: "customer", userId: user._id } : { kind: "unlinked" };
+}
+
+/** Whether the viewer may read data that belongs to `userId`. */
+export function canRead(viewer: Viewer, userId: Id<"users">): boolean {
+  return viewer.kind === "analyst" || (viewer.kind === "customer" && viewer.userId === userId);
+}

@@ -1,0 +1,46 @@
+import { z } from "zod";
+import { ApiError } from "./responses";
+
+/**
+ * List cursors travel as opaque base64url strings. Inside is the position of the
+ * last item returned, `[timestamp, paymentId, _creationTime, _id]`, which the
+ * merged list streams resume after.
+ */
+const position = z.tuple([
+  z.number().finite(),
+  z.string().max(64),
+  z.number().finite(),
+  z.string().max(64),
+]);
+
+function toBase64Url(text: string): string {
+  return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** Wraps a list continuation cursor for use in a URL. */
+export function encodeCursor(streamCursor: string): string {
+  return toBase64Url(streamCursor);
+}
+
+/** Unwraps a cursor from a query string; a 400 `invalid_cursor` if it was not one of ours. */
+export function decodeCursor(cursor: string): string {
+  const invalid = new ApiError(400, "invalid_cursor", "The cursor is not valid.", [
+    { field: "cursor", message: "use the nextCursor of a previous page" },
+  ]);
+  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalid;
+  let text: string;
+  try {
+    text = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
+  } catch {
+    throw invalid;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw invalid;
+  }
+  const parsed = position.safeParse(value);
+  if (!parsed.success) throw invalid;
+  return JSON.stringify(parsed.data);
+}

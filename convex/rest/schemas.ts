@@ -1,0 +1,119 @@
+import { z } from "zod";
+import { convexToZod } from "convex-helpers/server/zod4";
+import { paymentView, userView } from "../model/validators";
+import { ISO_4217_CODES } from "./currencies";
+
+/**
+ * The zod schemas of the REST API. They validate every request, and the OpenAPI
+ * document is generated from them, so the contract and the checks cannot drift.
+ */
+
+export const MAX_BODY_BYTES = 64 * 1024;
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 200;
+
+const MAX_METADATA_KEYS = 20;
+const MAX_METADATA_JSON_BYTES = 4096;
+/** Payments before 2000 or after 2100 are almost certainly unit mistakes (s vs ms). */
+const MIN_TIMESTAMP = Date.UTC(2000, 0, 1);
+const MAX_TIMESTAMP = Date.UTC(2100, 0, 1);
+
+const shortText = (max: number) => z.string().trim().min(1).max(max);
+
+const metadataSchema = z
+  .record(
+    z.string().min(1).max(40),
+    z.union([z.string().max(500), z.number().finite(), z.boolean(), z.null()]),
+  )
+  .refine((m) => Object.keys(m).length <= MAX_METADATA_KEYS, {
+    message: `at most ${MAX_METADATA_KEYS} keys`,
+  })
+  .refine((m) => JSON.stringify(m).length <= MAX_METADATA_JSON_BYTES, {
+    message: `at most ${MAX_METADATA_JSON_BYTES} bytes`,
+  })
+  .meta({ description: "A small flat object of string, number, boolean or null values." });
+
+const descriptiveShape = {
+  productCategory: shortText(100).optional(),
+  customerLocation: shortText(200).optional(),
+  metadata: metadataSchema.optional(),
+};
+
+export const createUserBody = z
+  .strictObject({
+    name: shortText(200),
+    email: z.email().max(320),
+    externalId: shortText(200).optional(),
+    tokenIdentifier: shortText(500)
+      .optional()
+      .meta({ description: "Links a Convex auth identity to this customer." }),
+  })
+  .meta({ id: "CreateUser" });
+
+export const updateUserBody = createUserBody
+  .partial()
+  .refine((b) => Object.keys(b).length > 0, { message: "at least one field is required" })
+  .meta({ id: "UpdateUser" });
+
+export const createTransactionBody = z
+  .strictObject({
+    userId: z.string().min(1).max(64).meta({ description: "Id of the paying user." }),
+    amount: z.number().positive().finite().max(1e9),
+    currency: z
+      .string()
+      .refine((c) => ISO_4217_CODES.has(c), { message: "must be an ISO 4217 code, e.g. USD" })
+      .default("USD"),
+    terminalId: shortText(100).meta({ description: "The merchant terminal or merchant id." }),
+    timestamp: z
+      .number()
+      .int()
+      .min(MIN_TIMESTAMP)
+      .max(MAX_TIMESTAMP)
+      .optional()
+      .meta({ description: "When the payment happened (ms since epoch); defaults to now." }),
+    ...descriptiveShape,
+  })
+  .meta({ id: "CreateTransaction" });
+
+/** Fields fixed at creation; a PATCH that names one is rejected with `immutable_field`. */
+export const IMMUTABLE_PAYMENT_FIELDS = [
+  "userId",
+  "amount",
+  "currency",
+  "terminalId",
+  "timestamp",
+] as const;
+
+export const updateTransactionBody = z
+  .strictObject(descriptiveShape)
+  .refine((b) => Object.keys(b).length > 0, { message: "at least one field is required" })
+  .meta({ id: "UpdateTransaction" });
+
+export const feedbackBody = z
+  .strictObject({ label: z.enum(["fraud", "legitimate"]) })
+  .meta({ id: "Feedback" });
+
+const limitParam = z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE);
+const cursorParam = z.string().min(1).max(1000);
+
+export const userTransactionsQuery = z.strictObject({
+  limit: limitParam,
+  cursor: cursorParam.optional(),
+});
+
+export const listTransactionsQuery = z.strictObject({
+  limit: limitParam,
+  cursor: cursorParam.optional(),
+  status: z.enum(["pending", "scored", "failed"]).optional(),
+  userId: z.string().min(1).max(64).optional(),
+});
+
+export const deleteUserQuery = z.strictObject({
+  cascade: z.enum(["true", "false"]).default("false"),
+});
+
+export const emptyQuery = z.strictObject({});
+
+/** Response schemas, derived from the Convex validators the functions return. */
+export const userSchema = convexToZod(userView).meta({ id: "User" });
+export const transactionSchema = convexToZod(paymentView).meta({ id: "Transaction" });

@@ -1,0 +1,95 @@
+/// <reference types="vite/client" />
+import rateLimiter from "@convex-dev/rate-limiter/test";
+import { convexTest } from "convex-test";
+import { vi } from "vitest";
+import schema from "./schema";
+
+/** Every Convex module, as the deployment would load it (tests and this file excluded). */
+export const modules = import.meta.glob([
+  "./**/*.*s",
+  "!./**/*.test.*s",
+  "!./**/*.setup.*s",
+  "!./**/*.d.ts",
+]);
+
+export const API_KEY = "test-key";
+export const OTHER_API_KEY = "second-key";
+
+/**
+ * A fresh backend with the rate limiter component, real Convex transaction limits,
+ * and the API keys the tests use.
+ */
+export function setupBackend(env: Record<string, string> = {}) {
+  vi.stubEnv("API_KEYS", `${API_KEY},${OTHER_API_KEY}`);
+  vi.stubEnv("RATE_LIMIT_PER_MINUTE", "100000");
+  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+  const t = convexTest({ schema, modules, transactionLimits: true });
+  rateLimiter.register(t);
+  return t;
+}
+
+export type Backend = ReturnType<typeof setupBackend>;
+
+export type ApiResponse = { status: number; headers: Headers; body: any };
+
+type RequestOptions = {
+  body?: unknown;
+  /** Raw body text, sent as is (for malformed JSON). */
+  rawBody?: string;
+  headers?: Record<string, string>;
+  /** API key to send; `null` sends none. */
+  key?: string | null;
+};
+
+/** Calls the REST API the way an HTTP client would and parses the JSON answer. */
+export async function call(
+  t: Backend,
+  method: string,
+  path: string,
+  options: RequestOptions = {},
+): Promise<ApiResponse> {
+  const headers: Record<string, string> = { ...options.headers };
+  const key = options.key === undefined ? API_KEY : options.key;
+  if (key !== null) headers.Authorization ??= `Bearer ${key}`;
+  let body: string | undefined = options.rawBody;
+  if (options.body !== undefined) body = JSON.stringify(options.body);
+  if (body !== undefined) headers["Content-Type"] ??= "application/json";
+  const response = await t.fetch(`/api/v1${path}`, { method, headers, body });
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: text.length > 0 ? JSON.parse(text) : null,
+  };
+}
+
+let userCounter = 0;
+
+/** Creates a user through the API and returns its id. */
+export async function createUser(
+  t: Backend,
+  fields: Record<string, unknown> = {},
+): Promise<string> {
+  userCounter += 1;
+  const res = await call(t, "POST", "/users", {
+    body: {
+      name: `Customer ${userCounter}`,
+      email: `customer${userCounter}@example.com`,
+      ...fields,
+    },
+  });
+  if (res.status !== 201) throw new Error(`user creation failed: ${JSON.stringify(res.body)}`);
+  return res.body.user.id as string;
+}
+
+/** Posts a payment through the API and returns the response. */
+export async function postPayment(
+  t: Backend,
+  fields: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<ApiResponse> {
+  return await call(t, "POST", "/transactions", {
+    body: { amount: 42.5, terminalId: "T1", ...fields },
+    headers,
+  });
+}

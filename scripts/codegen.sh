@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Regenerates convex/_generated without a deployment. The offline codegen omits the
+# `components` export, so it is appended here, in the shape `npx convex dev` writes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npx convex codegen --system-udfs --typecheck disable
+cat >> convex/_generated/api.d.ts <<'TS'
+
+export declare const components: {
+  rateLimiter: import("@convex-dev/rate-limiter/_generated/component.js").ComponentApi<"rateLimiter">;
+};
+TS
+cat >> convex/_generated/api.js <<'JS'
+
+export const components = componentsGeneric();
+JS
+sed -i 's/^import { anyApi } from "convex\/server";/import { anyApi, componentsGeneric } from "convex\/server";/' convex/_generated/api.js
