@@ -16,6 +16,7 @@ const cors = corsRouter(http, {
 });
 
 for (const method of ["GET", "POST", "PUT", "PATCH", "DELETE"] as const) {
+  cors.route({ path: API_PREFIX, method, handler: api });
   cors.route({ pathPrefix: `${API_PREFIX}/`, method, handler: api });
 }
 

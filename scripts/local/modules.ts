@@ -1,0 +1,65 @@
+import { readdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { SchemaDefinition, GenericSchema } from "convex/server";
+
+/**
+ * Module maps for running the real Convex functions on convex-test in a plain Node
+ * process, where Vite's `import.meta.glob` does not exist. They have the same shape
+ * as the glob result: `"./relative/path.ts" -> () => import(...)`.
+ */
+export type ModuleMap = Record<string, () => Promise<unknown>>;
+
+const projectRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const CONVEX_DIR = join(projectRoot, "convex");
+
+const SOURCE = /\.(ts|js|mjs)$/;
+const EXCLUDED = /(\.d\.ts|\.test\.[tj]s|\.setup\.[tj]s|\.map)$/;
+
+function walk(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return walk(path);
+    return SOURCE.test(entry.name) && !EXCLUDED.test(entry.name) ? [path] : [];
+  });
+}
+
+/** All function modules under `dir` (tests and type declarations excluded). */
+export function modulesIn(dir: string): ModuleMap {
+  const map: ModuleMap = {};
+  for (const file of walk(dir)) {
+    map[`./${relative(dir, file).split("\\").join("/")}`] = () => import(pathToFileURL(file).href);
+  }
+  return map;
+}
+
+type ComponentSource = { schema: SchemaDefinition<GenericSchema, boolean>; modules: ModuleMap };
+
+async function componentFrom(packageName: string): Promise<ComponentSource> {
+  const require = createRequire(import.meta.url);
+  const dir = join(dirname(require.resolve(`${packageName}/package.json`)), "dist", "component");
+  const schemaModule = (await import(pathToFileURL(join(dir, "schema.js")).href)) as {
+    default: SchemaDefinition<GenericSchema, boolean>;
+  };
+  return { schema: schemaModule.default, modules: modulesIn(dir) };
+}
+
+type Registrar = {
+  registerComponent(
+    name: string,
+    schema: SchemaDefinition<GenericSchema, boolean>,
+    modules: ModuleMap,
+  ): void;
+};
+
+/**
+ * Registers the components `convex/convex.config.ts` installs (the rate limiter and
+ * its batch worker), as `@convex-dev/rate-limiter/test` does under Vite.
+ */
+export async function registerComponents(t: Registrar): Promise<void> {
+  const rateLimiter = await componentFrom("@convex-dev/rate-limiter");
+  const batchWorker = await componentFrom("@convex-dev/batch-worker");
+  t.registerComponent("rateLimiter", rateLimiter.schema, rateLimiter.modules);
+  t.registerComponent("rateLimiter/batchWorker", batchWorker.schema, batchWorker.modules);
+}
