@@ -2,11 +2,25 @@ import { defineApp } from "convex/server";
 import { v } from "convex/values";
 import rateLimiter from "@convex-dev/rate-limiter/convex.config.js";
 
+/**
+ * The app: its components and the environment variables it reads (all optional;
+ * see the README's configuration table for defaults).
+ */
 const app = defineApp({
   env: {
     API_KEYS: v.optional(v.string()),
+    RATE_LIMIT_PER_MINUTE: v.optional(v.string()),
+    CORS_ORIGINS: v.optional(v.string()),
     HF_TOKEN: v.optional(v.string()),
+    HF_MODEL: v.optional(v.string()),
+    HF_PROVIDER: v.optional(v.string()),
+    HF_TIMEOUT_MS: v.optional(v.string()),
+    AUTH_ISSUER: v.optional(v.string()),
+    AUTH_JWKS_URL: v.optional(v.string()),
+    AUTH_APPLICATION_ID: v.optional(v.string()),
+    AUTH_ALGORITHM: v.optional(v.string()),
   },
 });
 app.use(rateLimiter);
+
 export default app;
