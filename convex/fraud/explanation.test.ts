@@ -1,0 +1,194 @@
+import { afterEach, expect, test, vi } from "vitest";
+import {
+  explain,
+  MAX_EXPLANATION_CHARS,
+  templateExplanation,
+  type ExplanationFacts,
+  type LlmSettings,
+} from "./explanation";
+
+const facts: ExplanationFacts = {
+  amount: 612.4,
+  currency: "EUR",
+  decision: "block",
+  score: 93,
+  reasons: [
+    {
+      feature: "AMOUNT_TO_CUSTOMER_AVG_30DAY",
+      value: 6.2,
+      contribution: 2.1,
+      text: "the amount is 6.2x this customer's 30-day average",
+    },
+    {
+      feature: "TERMINAL_ID_RISK_7DAY_WINDOW",
+      value: 0.25,
+      contribution: 1.4,
+      text: "25% of this terminal's payments in the week before last were confirmed fraud",
+    },
+    {
+      feature: "CUSTOMER_ID_NB_TX_30DAY_WINDOW",
+      value: 41,
+      contribution: -0.3,
+      text: "the customer made 41 payments in the last 30 days",
+    },
+  ],
+};
+
+type Call = { url: string; body: any; headers: Headers };
+
+function settings(fetchImpl: typeof fetch, overrides: Partial<LlmSettings> = {}): LlmSettings {
+  return {
+    token: "hf_test",
+    model: "meta-llama/Llama-3.1-8B-Instruct",
+    provider: "auto",
+    timeoutMs: 8_000,
+    fetch: fetchImpl,
+    ...overrides,
+  };
+}
+
+function recordingFetch(respond: (call: Call) => Response | Promise<Response>) {
+  const calls: Call[] = [];
+  const impl = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const call = {
+      url: String(input),
+      body: JSON.parse(String(init?.body ?? "{}")),
+      headers: new Headers(init?.headers),
+    };
+    calls.push(call);
+    if (init?.signal?.aborted) throw new DOMException("aborted", "AbortError");
+    return await respond(call);
+  }) as typeof fetch;
+  return { impl, calls };
+}
+
+const completion = (content: unknown) =>
+  new Response(
+    JSON.stringify({
+      id: "c1",
+      object: "chat.completion",
+      created: 1,
+      model: "meta-llama/Llama-3.1-8B-Instruct",
+      choices: [{ index: 0, finish_reason: "stop", message: { role: "assistant", content } }],
+      usage: { prompt_tokens: 120, completion_tokens: 30, total_tokens: 150 },
+    }),
+    { status: 200, headers: { "Content-Type": "application/json" } },
+  );
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+test("the LLM gets only the facts, with every reason, and its answer is used", async () => {
+  const { impl, calls } = recordingFetch(() =>
+    completion("**The payment was blocked** because the amount was far above normal."),
+  );
+  const result = await explain(facts, settings(impl));
+  expect(result).toEqual({
+    text: "The payment was blocked because the amount was far above normal.",
+    source: "llm",
+    model: "meta-llama/Llama-3.1-8B-Instruct",
+  });
+  expect(calls).toHaveLength(1);
+  const [call] = calls;
+  expect(call.url).toContain("/chat/completions");
+  expect(call.headers.get("authorization")).toBe("Bearer hf_test");
+  expect(call.body.model).toContain("Llama-3.1-8B-Instruct");
+  expect(call.body.max_tokens).toBeLessThanOrEqual(200);
+  const [system, user] = call.body.messages;
+  expect(system.content).toMatch(/only the facts/i);
+  expect(system.content).toMatch(/do not invent/i);
+  const data = JSON.parse(user.content);
+  expect(data).toEqual({
+    amount: "612.40 EUR",
+    decision: "block",
+    riskScore: "93/100",
+    reasons: facts.reasons.map((r) => ({
+      factor: r.text,
+      value: r.value,
+      effect: r.contribution > 0 ? "raises risk" : "lowers risk",
+    })),
+  });
+});
+
+test("an HTTP 500 falls back to the template", async () => {
+  const { impl, calls } = recordingFetch(
+    () => new Response(JSON.stringify({ error: "boom" }), { status: 500 }),
+  );
+  const result = await explain(facts, settings(impl));
+  expect(calls).toHaveLength(1);
+  expect(result).toEqual({
+    text: templateExplanation(facts),
+    source: "template",
+    fallbackReason: "http_error",
+  });
+});
+
+test("a call slower than the timeout is abandoned for the template", async () => {
+  vi.useFakeTimers();
+  const { impl } = recordingFetch(
+    () => new Promise<Response>(() => undefined), // never answers
+  );
+  // The fetch must honour the abort signal, as the real one does.
+  const abortable = ((input: RequestInfo | URL, init?: RequestInit) =>
+    new Promise<Response>((resolve, reject) => {
+      init?.signal?.addEventListener("abort", () =>
+        reject(new DOMException("aborted", "AbortError")),
+      );
+      impl(input, init).then(resolve, reject);
+    })) as typeof fetch;
+  const pending = explain(facts, settings(abortable, { timeoutMs: 8_000 }));
+  await vi.advanceTimersByTimeAsync(7_999);
+  let settled = false;
+  void pending.then(() => (settled = true));
+  await Promise.resolve();
+  expect(settled).toBe(false);
+  await vi.advanceTimersByTimeAsync(1);
+  expect(await pending).toMatchObject({ source: "template", fallbackReason: "timeout" });
+});
+
+test("a malformed or empty answer falls back to the template", async () => {
+  const malformed = recordingFetch(
+    () => new Response(JSON.stringify({ unexpected: true }), { status: 200 }),
+  );
+  expect(await explain(facts, settings(malformed.impl))).toMatchObject({
+    source: "template",
+    fallbackReason: "malformed_answer",
+  });
+  const empty = recordingFetch(() => completion("   "));
+  expect(await explain(facts, settings(empty.impl))).toMatchObject({
+    source: "template",
+    fallbackReason: "empty_answer",
+  });
+  const notText = recordingFetch(() => completion(null));
+  expect((await explain(facts, settings(notText.impl))).source).toBe("template");
+});
+
+test("without a token no call is made", async () => {
+  const result = await explain(facts, null);
+  expect(result).toEqual({
+    text: templateExplanation(facts),
+    source: "template",
+    fallbackReason: "no_token",
+  });
+});
+
+test("the template names the decision, the score and each reason", () => {
+  expect(templateExplanation(facts)).toBe(
+    "This payment of 612.40 EUR was blocked with a fraud risk score of 93/100. " +
+      "Risk went up because the amount is 6.2x this customer's 30-day average and 25% of this " +
+      "terminal's payments in the week before last were confirmed fraud. Risk went down because " +
+      "the customer made 41 payments in the last 30 days.",
+  );
+  expect(templateExplanation({ ...facts, decision: "allow", reasons: [] })).toBe(
+    "This payment of 612.40 EUR was allowed with a fraud risk score of 93/100. No single factor stood out.",
+  );
+});
+
+test("long answers are bounded", async () => {
+  const { impl } = recordingFetch(() => completion("A very long sentence. ".repeat(100)));
+  const result = await explain(facts, settings(impl));
+  expect(result.source).toBe("llm");
+  expect(result.text.length).toBeLessThanOrEqual(MAX_EXPLANATION_CHARS);
+  expect(result.text.endsWith(".")).toBe(true);
+});
