@@ -51,8 +51,8 @@ function recordingFetch(respond: (call: Call) => Response | Promise<Response>) {
   const calls: Call[] = [];
   const impl = (async (input: RequestInfo | URL, init?: RequestInit) => {
     const call = {
-      url: String(input),
-      body: JSON.parse(String(init?.body ?? "{}")),
+      url: input instanceof Request ? input.url : input.toString(),
+      body: JSON.parse(typeof init?.body === "string" ? init.body : "{}"),
       headers: new Headers(init?.headers),
     };
     calls.push(call);
