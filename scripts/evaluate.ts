@@ -20,7 +20,6 @@ import {
   loadDataset,
   writeHandbookFeatures,
 } from "./ml/dataset";
-import { DEFAULT_NEURAL_OPTIONS, type NeuralTrainOptions } from "./ml/neural";
 import {
   assess,
   handbookLogisticProbabilities,
@@ -30,46 +29,7 @@ import {
 } from "./ml/pipeline";
 import { getTrainTestSet, HANDBOOK_TRAIN_START } from "./ml/protocol";
 import { formatResultsTable, type TableRow } from "./ml/report";
-
-/** Neural options from the command line (shared with train.ts). */
-export function neuralOptionsFrom(args: ReturnType<typeof parseArgs>): NeuralTrainOptions {
-  return {
-    ...DEFAULT_NEURAL_OPTIONS,
-    hidden: args
-      .str("hidden")
-      .split(",")
-      .map((s) => Number(s)),
-    epochs: args.int("epochs"),
-    seed: args.int("seed"),
-    negativeRate: args.number("negative-rate"),
-    learningRate: args.number("learning-rate"),
-  };
-}
-
-export const NEURAL_ARG_DEFAULTS = {
-  hidden: DEFAULT_NEURAL_OPTIONS.hidden.join(","),
-  epochs: String(DEFAULT_NEURAL_OPTIONS.epochs),
-  seed: String(DEFAULT_NEURAL_OPTIONS.seed),
-  "negative-rate": String(DEFAULT_NEURAL_OPTIONS.negativeRate),
-  "learning-rate": String(DEFAULT_NEURAL_OPTIONS.learningRate),
-};
-
-/** Test-window metrics of an artifact, scored through the production path. */
-export async function assessArtifact(
-  data: Dataset,
-  artifact: FraudModelArtifact,
-  rows: Int32Array,
-): Promise<{ logistic: ModelMetrics; neural: ModelMetrics; ensemble: ModelMetrics }> {
-  const raw = Array.from(rows, (i) =>
-    data.features.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT),
-  );
-  const s = await scoreFeatureVectors(artifact, raw);
-  return {
-    logistic: assess(data.table, rows, s.logistic),
-    neural: assess(data.table, rows, s.neural),
-    ensemble: assess(data.table, rows, s.probability),
-  };
-}
+import { assessArtifact, NEURAL_ARG_DEFAULTS, neuralOptionsFrom } from "./ml/cli";
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2), {

@@ -152,7 +152,10 @@ export function loadLogistic(
 ): LogisticRegressionInstance {
   let m = loadedLogistic.get(artifact.logistic);
   if (!m) {
-    m = LogisticRegression.load(artifact.logistic);
+    // `LogisticRegression.load` writes class instances into the object it is given: load a copy.
+    m = LogisticRegression.load(
+      JSON.parse(JSON.stringify(artifact.logistic)) as LogisticRegressionJson,
+    );
     loadedLogistic.set(artifact.logistic, m);
   }
   return m;

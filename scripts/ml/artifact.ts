@@ -33,7 +33,8 @@ export async function buildArtifact(
     training,
     metrics,
   };
-  return { format: content.format, version: artifactVersion(content), ...content };
+  const { format, ...rest } = content;
+  return { format, version: artifactVersion(content), ...rest };
 }
 
 /** Writes `<dir>/fraud-model.json`. */

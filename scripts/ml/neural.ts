@@ -22,7 +22,7 @@ export interface NeuralTrainOptions {
   learningRate: number;
   /** Share of legitimate payments sampled per epoch (all frauds are kept). */
   negativeRate: number;
-  /** L2 penalty on kernels. */
+  /** L2 penalty on kernels: `l2 * sum(w^2)` added to the mean cross-entropy. */
   l2: number;
   seed: number;
 }
@@ -47,7 +47,6 @@ export function buildNetwork(d: number, o: NeuralTrainOptions): tf.Sequential {
         inputShape: k === 0 ? [d] : undefined,
         kernelInitializer: tf.initializers.heNormal({ seed: o.seed + k }),
         biasInitializer: "zeros",
-        kernelRegularizer: o.l2 > 0 ? tf.regularizers.l2({ l2: o.l2 }) : undefined,
       }),
     );
   });
@@ -85,6 +84,8 @@ export async function trainNetwork(
   await tf.setBackend("cpu");
   const model = buildNetwork(d, o);
   const optimizer = tf.train.adam(o.learningRate);
+  // L2 penalty on the kernels, added to the loss explicitly (the custom loop bypasses `fit`).
+  const kernels = model.trainableWeights.filter((w) => w.name.includes("kernel"));
   const rs = new NumpyRandomState(o.seed >>> 0);
   const positives: number[] = [];
   const negatives: number[] = [];
@@ -113,17 +114,17 @@ export async function trainNetwork(
       const loss = tf.tidy(() => {
         const xs = tf.tensor2d(bx, [size, d]);
         const ys = tf.tensor2d(by, [size, 1]);
-        return optimizer.minimize(() => {
+        const cost = optimizer.minimize(() => {
           const logits = model.apply(xs, { training: true }) as tf.Tensor;
-          const ce = tf.losses.sigmoidCrossEntropy(ys, logits);
-          const reg = model.losses as tf.Scalar[];
-          return reg.length ? tf.addN([ce, ...reg]) : ce;
+          const ce = tf.losses.sigmoidCrossEntropy(ys, logits) as tf.Scalar;
+          if (o.l2 <= 0) return ce;
+          const penalty = tf.addN(kernels.map((k) => tf.sum(tf.square(k.read()))));
+          return tf.add(ce, tf.mul(penalty, o.l2)) as tf.Scalar;
         }, true);
+        return cost ?? tf.scalar(0);
       });
-      if (loss) {
-        lossSum += loss.dataSync()[0];
-        loss.dispose();
-      }
+      lossSum += loss.dataSync()[0];
+      loss.dispose();
       batches++;
     }
     const report: EpochReport = {
