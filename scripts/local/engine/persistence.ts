@@ -36,6 +36,8 @@ const LOCK = "LOCK";
 const WAL_RE = /^wal-(\d+)\.log$/;
 const FORMAT = "convex-local-engine-snapshot";
 const FORMAT_VERSION = 1;
+/** Characters of snapshot serialized between two yields to the event loop (~2-5 ms of work). */
+const SNAPSHOT_CHUNK = 256 << 10;
 
 const walName = (gen: number) => `wal-${String(gen).padStart(6, "0")}.log`;
 
@@ -657,24 +659,25 @@ export class Persistence {
       };
       let chunk = JSON.stringify(header) + "\n";
       let total = 0;
-      const put = async (force: boolean) => {
-        if (chunk.length >= 1 << 20 || (force && chunk.length > 0)) {
-          await file.write(chunk); // each await also lets requests run between chunks
-          bytes += Buffer.byteLength(chunk);
-          chunk = "";
-        }
+      // Serialization runs on the main thread: write (and let requests run) every
+      // SNAPSHOT_CHUNK characters, i.e. every few milliseconds of work.
+      const put = async () => {
+        await file.write(chunk);
+        bytes += Buffer.byteLength(chunk);
+        chunk = "";
+        await new Promise((resolve) => setImmediate(resolve));
       };
       for (const c of view.components) {
         for (const [, docs] of c.tables) {
           for (const doc of docs) {
             chunk += JSON.stringify(docToJson(doc)) + "\n";
             total += 1;
-            if (chunk.length >= 1 << 20) await put(false);
+            if (chunk.length >= SNAPSHOT_CHUNK) await put();
           }
         }
       }
       chunk += JSON.stringify({ end: true, docs: total }) + "\n";
-      await put(true);
+      await put();
       await file.sync();
     } finally {
       await file.close();
