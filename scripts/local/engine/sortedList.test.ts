@@ -206,7 +206,7 @@ describe("key comparison", () => {
         fc.option(fc.tuple(fc.constantFrom("Lt", "Lte"), small)),
         fc.tuple(small, small),
         (raw, eqs, lo, hi, eqValues) => {
-          const docs = raw.map((r, k) => ({ ...r, _id: `${k}t`, _creationTime: k }));
+          const docs: Doc[] = raw.map((r, k) => ({ ...r, _id: `${k}t`, _creationTime: k }));
           const range = [
             ...eqValues.slice(0, eqs).map((value, k) => ({
               type: "Eq" as const,
