@@ -323,6 +323,8 @@ export interface IndexedDatabase extends StockDatabaseFake {
   /** Committed documents of every table, for snapshots: [table, docs in insertion order]. */
   snapshotTables(): Array<[string, Doc[]]>;
   checkInvariants(): void;
+  /** Open query streams (they are dropped at the end of each top-level transaction). */
+  openQueryStreams(): number;
 }
 
 /** Merges a committed index cursor (minus shadowed ids) with sorted pending documents. */
@@ -715,6 +717,10 @@ export function indexedDatabaseClass(Base: StockDatabaseFakeClass) {
 
     checkInvariants(): void {
       for (const store of this.tables.values()) store.checkInvariants();
+    }
+
+    openQueryStreams(): number {
+      return this.#streams.size + Object.keys(this._queryResults).length;
     }
   }
   return IndexedDatabaseFake;
