@@ -81,7 +81,7 @@ describe("createLocalEngine's t", () => {
       const stock = await scenario(convexTest(appSchema, modules));
       now = 1_750_000_000_000;
       const engine = createLocalEngine(appSchema, modules, { dataDir: null, verify: true });
-      const mine = await scenario(engine.t as unknown as T);
+      const mine = await scenario(engine.t);
       expect(mine).toBe(stock);
       expect(JSON.parse(stock)).toContainEqual("user-1");
       engine.checkInvariants();
