@@ -3,7 +3,8 @@
  * indexed engine.
  *
  *   npx tsx scripts/local/engine/bench-engine.ts [--sizes 10000,100000,1000000]
- *     [--engines indexed,stock] [--samples 300] [--stock-samples 10] [--json OUT.json]
+ *     [--engines indexed,stock] [--samples 300] [--stock-samples 10] [--payload small|fat]
+ *     [--json OUT.json]
  *
  * Engines: `indexed` (in memory), `indexed+disk` (data directory in a temporary folder, WAL
  * flushed every second; also measures snapshot, close and reload), `stock` (plain convexTest).
@@ -16,6 +17,8 @@
  *   insert   mutation: one insert
  *   score    mutation like scoring: the user's last 50 and the terminal's last 50 payments
  *            within a year (two index ranges), an insert and a patch
+ * `--payload fat` gives every filled payment a fraud result shaped like the app's (~1.5 kB of
+ * JSON) to measure memory and snapshot sizes realistically; measured calls are the same.
  * The measured users and terminals are 20 "probe" ones that get 1 in 5 payments, so every
  * measured call reads the same number of documents (50 or 100) at every size.
  */
@@ -36,6 +39,7 @@ const { values: args } = parseArgs({
     engines: { type: "string", default: "indexed,stock" },
     samples: { type: "string", default: "300" },
     "stock-samples": { type: "string", default: "10" },
+    payload: { type: "string", default: "small" },
     json: { type: "string" },
     child: { type: "string" },
   },
@@ -70,6 +74,31 @@ interface Disk {
 const T0 = Date.UTC(2024, 0, 1);
 const PROBES = 20;
 
+const FEATURES = Array.from({ length: 30 }, (_, k) => `feature_${k}_window_stat`);
+
+/** A fraud result shaped like the app's (30 features, 3 reasons, two models): ~1.5 kB JSON. */
+function fraud(h: number) {
+  const x = (k: number) => ((h >>> (k % 24)) % 10_000) / 1_000 + k;
+  return {
+    score: x(1),
+    probability: x(2) / 100,
+    level: "low",
+    decision: "approve",
+    reasons: [3, 5, 7].map((k) => ({
+      feature: FEATURES[k],
+      value: x(k),
+      contribution: x(k + 1) / 10,
+      text: `${FEATURES[k]} is ${x(k).toFixed(1)} times the user's usual value`,
+    })),
+    attributionMethod: "gradient-times-input",
+    models: { logistic: { probability: x(4) / 100 }, neural: { probability: x(5) / 100 } },
+    features: Object.fromEntries(FEATURES.map((f, k) => [f, x(k)])),
+    modelVersion: "2024-01-01",
+    scoredAt: T0 + h,
+    latencyMs: x(6),
+  };
+}
+
 /** Payment number i (deterministic): 1 in 5 goes to a probe user, another to a probe terminal. */
 function payment(i: number) {
   const h = Math.imul(i ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
@@ -79,6 +108,7 @@ function payment(i: number) {
     terminalId: i % 5 === 1 ? `probe${((i - 1) / 5) % PROBES}` : `t${(h >>> 7) % 5_000}`,
     timestamp: T0 + i * 60_000,
     amount: (h % 50_000) / 100,
+    ...(args.payload === "fat" ? { fraud: fraud(h) } : {}),
   };
 }
 
@@ -211,6 +241,8 @@ if (args.child !== undefined) {
         args.samples,
         "--stock-samples",
         args["stock-samples"],
+        "--payload",
+        args.payload,
       ],
       { stdio: ["ignore", "pipe", "inherit"], encoding: "utf8", maxBuffer: 1 << 26 },
     );

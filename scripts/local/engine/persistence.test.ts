@@ -9,12 +9,15 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { convexToJson, type Value } from "convex/values";
+import fc from "fast-check";
 import { afterEach, describe, expect, test } from "vitest";
 import { appSchema, refs } from "./fixtures/app";
 import { componentModules, schema as counterSchema } from "./fixtures/component/modules";
 import { modules } from "./fixtures/modules";
 import { createLocalEngine, type LocalEngineOptions } from "./index";
 import { captureConvexGlobal } from "./internals";
+import type { Doc } from "./keys";
+import { docFromText, docText } from "./persistence";
 
 const dirs: string[] = [];
 function tmpDir(): string {
@@ -59,6 +62,43 @@ const sampleItems = [
   { name: "d", n: Infinity, embedding: [0.5, -1] },
   { name: "e", n: 1.5, tag: "x" },
 ];
+
+describe("document text", () => {
+  test("docText/docFromText round-trip every Convex value (fast path and $-encoded)", () => {
+    const leaf = fc.oneof(
+      fc.double(),
+      fc.constantFrom(0, -0, NaN, Infinity, -Infinity),
+      fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+      fc.boolean(),
+      fc.constant(null),
+      fc.string({ unit: "binary", maxLength: 5 }),
+      fc.constantFrom("$5", '"$', "\\"),
+      fc.uint8Array({ maxLength: 3 }).map((a) => a.buffer as ArrayBuffer),
+    );
+    const value = fc.letrec<{ v: unknown }>((tie) => ({
+      v: fc.oneof(
+        { arbitrary: leaf, weight: 5 },
+        { arbitrary: fc.array(tie("v"), { maxLength: 3 }), weight: 1 },
+        {
+          arbitrary: fc.dictionary(fc.constantFrom("a", "b", "Zed"), tie("v"), { maxKeys: 3 }),
+          weight: 1,
+        },
+      ),
+    })).v;
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.constantFrom("x", "y", "Upper"), value, { maxKeys: 3 }),
+        (fields) => {
+          const doc = { ...fields, _id: "10001t", _creationTime: 1.5 } as Doc;
+          const back = docFromText(docText(doc));
+          expect(json(back)).toBe(json(doc));
+          expect(back).toEqual(doc);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+});
 
 describe("close and reopen", () => {
   for (const compactOnClose of [true, false]) {

@@ -10,8 +10,11 @@
  * `{"ts": "<commitTs>" | null, "c": {"<componentPath>": {"n": nextDocId, "lt": lastCreationTime,
  * "w": [[id, doc | null], ...]}}}`, i.e. all the writes of one top-level transaction in every
  * component it touched (documents in Convex JSON, `convexToJson`). Lines are buffered in memory
- * and written + fdatasync'ed every `flushIntervalMs`, so a crash loses at most the transactions
- * committed since the last flush, and always a suffix of whole transactions.
+ * and appended with a synchronous write once `flushIntervalMs` has passed since the last write
+ * (checked at every commit, and by a timer for quiet periods), then fdatasync'ed on the thread
+ * pool. A kill -9 loses at most the transactions committed in the last flush interval, a power
+ * loss at most those of the last interval plus one pending fdatasync; always a suffix of whole
+ * transactions.
  *
  * A snapshot is `{header}\n` then one document (Convex JSON) per line, component after component
  * in the order of the header, each table's documents in insertion order, then `{"end":...}\n`.
@@ -28,7 +31,7 @@ import fsp from "node:fs/promises";
 import path from "node:path";
 import zlib from "node:zlib";
 import { convexToJson, jsonToConvex, type Value } from "convex/values";
-import { idCounter, tableNameFromId, type Doc } from "./keys";
+import { idCounter, isSimpleObject, tableNameFromId, type Doc } from "./keys";
 
 const SNAPSHOT = "snapshot.jsonl";
 const SNAPSHOT_TMP = "snapshot.tmp";
@@ -95,6 +98,14 @@ interface SnapshotHeader {
   components: Array<{ path: string; nextDocId: number; lastCreationTime: number; docs: number }>;
 }
 
+interface WalFile {
+  fd: number;
+  syncing: boolean;
+  syncAgain: boolean;
+  /** Rotated out: closed as soon as no sync is pending on it. */
+  retired: boolean;
+}
+
 type WalWrites = Array<[string, unknown]>;
 interface WalComponent {
   n: number;
@@ -104,6 +115,8 @@ interface WalComponent {
 interface WalLine {
   ts: string | null;
   c: Record<string, WalComponent>;
+  /** Set when parsing: the line has no `"$` anywhere, so its documents are plain JSON. */
+  plain?: boolean;
 }
 
 function encodeLine(json: string): string {
@@ -119,18 +132,58 @@ function decodeLine(line: string): WalLine | null {
   try {
     const parsed = JSON.parse(json) as WalLine;
     if (typeof parsed !== "object" || parsed === null || typeof parsed.c !== "object") return null;
+    parsed.plain = !json.includes('"$');
     return parsed;
   } catch {
     return null;
   }
 }
 
-export function docToJson(doc: Doc): unknown {
-  return convexToJson(doc as unknown as Value);
+/**
+ * True if `JSON.stringify(v)` is already the Convex JSON of `v` (up to key order, which no
+ * reader observes): only strings, booleans, null, finite numbers other than -0, arrays and plain
+ * objects. bigint, bytes, NaN, ±Infinity and -0 need `convexToJson`'s `$` encodings.
+ */
+function isPlainJson(v: unknown): boolean {
+  switch (typeof v) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      return Number.isFinite(v) && !Object.is(v, -0);
+    case "object": {
+      if (v === null) return true;
+      if (Array.isArray(v)) {
+        for (const x of v as unknown[]) if (x === undefined || !isPlainJson(x)) return false;
+        return true;
+      }
+      if (!isSimpleObject(v)) return false;
+      for (const k of Object.keys(v)) {
+        const x = v[k];
+        if (x !== undefined && !isPlainJson(x)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/** A document as Convex JSON text (the fast native path when it is plain JSON). */
+export function docText(doc: Doc): string {
+  return isPlainJson(doc)
+    ? JSON.stringify(doc)
+    : JSON.stringify(convexToJson(doc as unknown as Value));
 }
 
 export function docFromJson(json: unknown): Doc {
   return jsonToConvex(json as Parameters<typeof jsonToConvex>[0]) as unknown as Doc;
+}
+
+/** Parses `docText` output. Convex JSON without any `"$` is plain JSON: no conversion needed. */
+export function docFromText(text: string): Doc {
+  const json: unknown = JSON.parse(text);
+  return text.includes('"$') ? docFromJson(json) : (json as Doc);
 }
 
 /**
@@ -202,12 +255,15 @@ export class Persistence {
   private gen = 1;
   /** WAL lines not yet handed to the writer, for generation `gen`. */
   private buffer: string[] = [];
-  /** The transaction being assembled (one line per commit timestamp). */
-  private open: { ts: string | null; line: WalLine } | null = null;
-  private chain: Promise<void> = Promise.resolve();
-  private handle: { gen: number; file: fsp.FileHandle } | null = null;
-  /** Flushed batches not yet written (detached from `buffer`, queued on `chain`). */
-  private inflight = 0;
+  /** The transaction being assembled (one line per commit timestamp): JSON text per component. */
+  private open: { ts: string | null; parts: Map<string, string> } | null = null;
+  /** The WAL file of generation `gen`, opened at its first write. */
+  private file: WalFile | null = null;
+  /** performance.now() of the last write; commits write when flushIntervalMs has passed. */
+  private lastWriteAt = 0;
+  private writeQueued = false;
+  private syncsInFlight = 0;
+  private syncWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
   /** Set when a WAL write failed: persistence stops rather than leave a gap in the log. */
   private failure: Error | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -260,21 +316,13 @@ export class Persistence {
       p.unlock();
       throw e;
     }
-    p.timer = setInterval(() => {
-      if (p.failure !== null) return; // reported once, by the failing flush
-      p.flush().catch((e: unknown) =>
-        p.options.log(`local engine: WAL flush failed: ${String(e)}`),
-      );
-    }, options.flushIntervalMs);
+    // Commits write the log themselves once flushIntervalMs has passed (see record()); the timer
+    // covers the last commits before a quiet period.
+    p.timer = setInterval(() => p.writeNow(), options.flushIntervalMs);
     p.timer.unref();
-    // Best effort on a normal exit without close(): write what is buffered, synchronously. Skipped
-    // while an asynchronous write is in flight, which could otherwise land after this one.
+    // On a normal exit without close(): write what is buffered (synchronously, as exit requires).
     p.exitHandler = () => {
-      if (p.closed || p.inflight > 0 || p.failure !== null) return;
-      p.seal();
-      if (p.buffer.length === 0) return;
-      fs.appendFileSync(path.join(p.dir, walName(p.gen)), p.buffer.join(""));
-      p.buffer = [];
+      if (!p.closed) p.writeNow();
     };
     process.on("exit", p.exitHandler);
     return p;
@@ -394,7 +442,7 @@ export class Persistence {
         ended = true;
         return false;
       }
-      const doc = docFromJson(JSON.parse(text));
+      const doc = docFromText(text);
       this.put(this.component(header.components[componentIndex].path), doc);
       left -= 1;
       total += 1;
@@ -465,7 +513,7 @@ export class Persistence {
           const counter = idCounter(id);
           if (counter !== null && counter >= c.nextDocId) c.nextDocId = counter + 1;
         } else {
-          this.put(c, docFromJson(json));
+          this.put(c, line.plain === true ? (json as Doc) : docFromJson(json));
         }
       }
       if (entry.n > c.nextDocId) c.nextDocId = entry.n;
@@ -522,65 +570,73 @@ export class Persistence {
     const ts = commitTs === null ? null : commitTs.toString();
     if (
       this.open !== null &&
-      (ts === null || this.open.ts !== ts || componentPath in this.open.line.c)
+      (ts === null || this.open.ts !== ts || this.open.parts.has(componentPath))
     ) {
       this.seal();
     }
-    if (this.open === null) this.open = { ts, line: { ts, c: {} } };
-    this.open.line.c[componentPath] = {
-      n: nextDocId,
-      lt: lastCreationTime,
-      w: writes.map(([id, doc]) => [id, doc === null ? null : docToJson(doc)]),
-    };
+    if (this.open === null) this.open = { ts, parts: new Map() };
+    // Serialized now, spread over the commits, rather than all at once when writing.
+    const w = writes.map(
+      ([id, doc]) => `[${JSON.stringify(id)},${doc === null ? "null" : docText(doc)}]`,
+    );
+    this.open.parts.set(
+      componentPath,
+      `${JSON.stringify(componentPath)}:{"n":${nextDocId},"lt":${lastCreationTime},"w":[${w.join(",")}]}`,
+    );
     if (commitTs !== null && commitTs > this.lastCommitTs) this.lastCommitTs = commitTs;
+    if (!this.writeQueued && performance.now() - this.lastWriteAt >= this.options.flushIntervalMs) {
+      // Write after the current commit has finished in every component (a microtask runs after
+      // convex-test's synchronous commit loop), so a transaction is never split across writes.
+      this.writeQueued = true;
+      queueMicrotask(() => {
+        this.writeQueued = false;
+        this.writeNow();
+      });
+    }
   }
 
   /** Closes the transaction being assembled into a WAL line. */
   private seal(): void {
     if (this.open === null) return;
-    this.buffer.push(encodeLine(JSON.stringify(this.open.line)));
+    const { ts, parts } = this.open;
+    const json = `{"ts":${JSON.stringify(ts)},"c":{${Array.from(parts.values()).join(",")}}}`;
+    this.buffer.push(encodeLine(json));
     this.open = null;
   }
 
-  /** Writes and fdatasyncs everything committed so far. */
-  flush(): Promise<void> {
-    if (this.failure !== null) return Promise.reject(this.failure);
+  /**
+   * Appends everything committed so far to the WAL, synchronously (a write into the page cache:
+   * durable against a crash of this process at once, independent of the event loop, which a
+   * driver running back-to-back in-process calls may starve), then asks for an fdatasync on the
+   * libuv thread pool (durable against a crash of the machine when it completes).
+   */
+  private writeNow(): void {
+    if (this.failure !== null || this.closed) return;
     this.seal();
-    const lines = this.buffer;
-    const gen = this.gen;
+    this.lastWriteAt = performance.now();
+    if (this.buffer.length === 0) return;
+    const data = Buffer.from(this.buffer.join(""));
     this.buffer = [];
-    if (lines.length === 0) return this.chain;
-    this.inflight += 1;
-    this.chain = this.chain.then(() => this.write(gen, lines));
-    return this.chain;
-  }
-
-  private async write(gen: number, lines: string[]): Promise<void> {
     try {
-      if (this.failure !== null) throw this.failure;
-      if (this.handle === null || this.handle.gen !== gen) {
-        await this.closeHandle();
-        const file = await fsp.open(path.join(this.dir, walName(gen)), "a");
-        this.handle = { gen, file };
+      if (this.file === null) {
+        this.file = {
+          fd: fs.openSync(path.join(this.dir, walName(this.gen)), "a"),
+          syncing: false,
+          syncAgain: false,
+          retired: false,
+        };
       }
-      const data = lines.join("");
-      await this.handle.file.write(data);
-      await this.handle.file.datasync();
-      this.walBytes += Buffer.byteLength(data);
-      this.stats_.flushes += 1;
-      this.stats_.lastFlushAt = Date.now();
+      let written = 0;
+      while (written < data.length) written += fs.writeSync(this.file.fd, data, written);
     } catch (e) {
-      // A failed (possibly partial) append would leave a gap or a torn line in the middle of
-      // the log: stop persisting and report it on every later flush instead.
-      this.failure ??= new Error(
-        `local engine: WAL write failed, persistence stopped: ${String(e)}`,
-      );
-      throw this.failure;
-    } finally {
-      this.inflight -= 1;
+      this.fail(e);
+      return;
     }
+    this.walBytes += data.length;
+    this.stats_.flushes += 1;
+    this.stats_.lastFlushAt = Date.now();
+    this.sync(this.file);
     if (
-      !this.closed &&
       this.compaction === null &&
       this.walBytes > Math.max(this.options.compactMinBytes, this.snapshotBytes)
     ) {
@@ -588,6 +644,68 @@ export class Persistence {
         this.options.log(`local engine: compaction failed: ${String(e)}`),
       );
     }
+  }
+
+  /** An asynchronous fdatasync of a WAL file (coalesced: at most one in flight per file). */
+  private sync(file: WalFile): void {
+    if (file.syncing) {
+      file.syncAgain = true;
+      return;
+    }
+    file.syncing = true;
+    this.syncsInFlight += 1;
+    fs.fdatasync(file.fd, (err) => {
+      file.syncing = false;
+      this.syncsInFlight -= 1;
+      if (err !== null) this.fail(err);
+      if (file.syncAgain && this.failure === null) {
+        file.syncAgain = false;
+        this.sync(file);
+      } else if (file.retired) {
+        // Closed only now: an fd must not be closed (and its number reused) under a pending sync.
+        fs.close(file.fd, () => undefined);
+      }
+      this.settleWaiters();
+    });
+  }
+
+  private settleWaiters(): void {
+    if (this.syncsInFlight > 0 && this.failure === null) return;
+    const waiters = this.syncWaiters;
+    this.syncWaiters = [];
+    for (const w of waiters) {
+      if (this.failure !== null) w.reject(this.failure);
+      else w.resolve();
+    }
+  }
+
+  private fail(e: unknown): void {
+    if (this.failure !== null) return;
+    // A failed append could leave a gap or a torn line in the middle of the log: stop persisting
+    // and report it on every later flush instead.
+    this.failure = new Error(`local engine: WAL write failed, persistence stopped: ${String(e)}`);
+    this.options.log(this.failure.message);
+    this.settleWaiters();
+  }
+
+  /** Writes everything committed so far and resolves once it is fdatasync'ed. */
+  flush(): Promise<void> {
+    this.writeNow();
+    if (this.failure !== null) return Promise.reject(this.failure);
+    if (this.syncsInFlight === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => this.syncWaiters.push({ resolve, reject }));
+  }
+
+  /** Ends the current WAL generation: later commits go to generation gen + 1. Synchronous. */
+  private rotate(): void {
+    this.writeNow();
+    const file = this.file;
+    if (file !== null) {
+      file.retired = true;
+      if (!file.syncing) fs.closeSync(file.fd);
+    }
+    this.file = null;
+    this.gen += 1;
   }
 
   /** Starts a compaction (or returns the one running). */
@@ -598,24 +716,18 @@ export class Persistence {
     // Synchronously: everything committed so far goes to generation `old`; the state captured
     // now is exactly the effect of generations <= old.
     const old = this.gen;
-    const flushed = this.flush();
-    this.gen = old + 1;
+    this.rotate();
     const view = capture();
     const started = performance.now();
     this.compaction = (async () => {
       try {
         const bytes = await this.writeSnapshot(view, old + 1);
-        await flushed; // the old generation must be complete before the snapshot replaces it
         await fsp.rename(path.join(this.dir, SNAPSHOT_TMP), path.join(this.dir, SNAPSHOT));
         fsyncDir(this.dir);
         for (const name of await fsp.readdir(this.dir)) {
           const m = WAL_RE.exec(name);
           if (m !== null && Number(m[1]) <= old) await fsp.rm(path.join(this.dir, name));
         }
-        // Close the handle of the old generation unless a newer write already replaced it.
-        this.chain = this.chain.then(async () => {
-          if (this.handle !== null && this.handle.gen <= old) await this.closeHandle();
-        });
         this.snapshotBytes = bytes;
         this.walBytes = await this.currentWalBytes();
         this.stats_.compactions += 1;
@@ -625,12 +737,6 @@ export class Persistence {
       }
     })();
     return this.compaction;
-  }
-
-  private async closeHandle(): Promise<void> {
-    const handle = this.handle;
-    this.handle = null;
-    await handle?.file.close();
   }
 
   private async currentWalBytes(): Promise<number> {
@@ -670,7 +776,7 @@ export class Persistence {
       for (const c of view.components) {
         for (const [, docs] of c.tables) {
           for (const doc of docs) {
-            chunk += JSON.stringify(docToJson(doc)) + "\n";
+            chunk += docText(doc) + "\n";
             total += 1;
             if (chunk.length >= SNAPSHOT_CHUNK) await put();
           }
@@ -690,14 +796,18 @@ export class Persistence {
     if (this.closed) return;
     if (this.timer !== null) clearInterval(this.timer);
     try {
-      await this.flush();
       if (this.compaction !== null) await this.compaction;
       if (options.compact && this.walBytes > 0) await this.compact();
-      await this.chain;
+      await this.flush();
     } finally {
       this.closed = true;
       if (this.exitHandler !== null) process.off("exit", this.exitHandler);
-      await this.closeHandle().catch(() => undefined);
+      const file = this.file;
+      this.file = null;
+      if (file !== null) {
+        file.retired = true;
+        if (!file.syncing) fs.closeSync(file.fd);
+      }
       this.unlock();
     }
   }
