@@ -73,7 +73,7 @@ describe("document text", () => {
       fc.constant(null),
       fc.string({ unit: "binary", maxLength: 5 }),
       fc.constantFrom("$5", '"$', "\\"),
-      fc.uint8Array({ maxLength: 3 }).map((a) => a.buffer as ArrayBuffer),
+      fc.uint8Array({ maxLength: 3 }).map((a) => a.buffer),
     );
     const value = fc.letrec<{ v: unknown }>((tie) => ({
       v: fc.oneof(
