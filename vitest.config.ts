@@ -9,6 +9,7 @@ export default defineConfig({
           name: "convex",
           include: ["convex/**/*.test.ts"],
           environment: "edge-runtime",
+          setupFiles: ["./convex/vitest.setup.ts"],
           server: { deps: { inline: ["convex-test"] } },
         },
       },

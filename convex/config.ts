@@ -1,4 +1,10 @@
 import { env } from "./_generated/server";
+import {
+  DEFAULT_LLM_MODEL,
+  DEFAULT_LLM_PROVIDER,
+  DEFAULT_LLM_TIMEOUT_MS,
+  type LlmSettings,
+} from "./fraud/explanation";
 
 /**
  * Deployment settings, read from Convex environment variables
@@ -32,4 +38,20 @@ export function rateLimitPerMinute(): number {
 export function corsOrigins(): string[] {
   const origins = list(env.CORS_ORIGINS);
   return origins.length > 0 ? origins : ["*"];
+}
+
+/**
+ * The LLM that writes explanations, or `null` without `HF_TOKEN` (then a template writes
+ * them). `HF_MODEL` (default Llama 3.1 8B Instruct), `HF_PROVIDER` (default `auto`) and
+ * `HF_TIMEOUT_MS` (default 8000) tune it.
+ */
+export function llmSettings(): LlmSettings | null {
+  const token = env.HF_TOKEN?.trim();
+  if (!token) return null;
+  return {
+    token,
+    model: env.HF_MODEL?.trim() || DEFAULT_LLM_MODEL,
+    provider: env.HF_PROVIDER?.trim() || DEFAULT_LLM_PROVIDER,
+    timeoutMs: positiveInt(env.HF_TIMEOUT_MS, DEFAULT_LLM_TIMEOUT_MS),
+  };
 }

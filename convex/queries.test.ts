@@ -90,6 +90,7 @@ async function score(t: Backend, paymentId: string) {
       reasons: [],
       attributionMethod: "test",
       models: { logistic: { probability: 0.9 }, neural: { probability: 0.92 } },
+      features: {},
       modelVersion: "test",
       scoredAt: Date.now(),
       latencyMs: 3,

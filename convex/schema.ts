@@ -1,5 +1,6 @@
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
+import { customerStats, terminalStats } from "./fraud/validators";
 import { fraudResult, paymentFields, scoringError } from "./model/validators";
 
 /**
@@ -52,10 +53,32 @@ export default defineSchema({
     ...paymentFields,
     status: v.literal("scored"),
     fraud: fraudResult,
+    /** Set while the explanation is outstanding: when the sweeper writes the template instead. */
+    explanationDueAt: v.optional(v.number()),
   })
     .index("by_paymentId", ["paymentId"])
+    .index("by_explanationDueAt", ["explanationDueAt"])
     .index("by_idempotencyKey", ["idempotencyKey"])
     .index("by_userId_and_timestamp_and_paymentId", ["userId", "timestamp", "paymentId"])
     .index("by_terminalId_and_timestamp", ["terminalId", "timestamp"])
     .index("by_timestamp_and_paymentId", ["timestamp", "paymentId"]),
+
+  /**
+   * Per customer and UTC day, the statistics the customer features need, kept exact by the
+   * mutations that insert, delete or label payments. Scoring reads whole days from here and
+   * only the window edges from the payments themselves, so its reads stay bounded.
+   */
+  customerDays: defineTable({
+    userId: v.id("users"),
+    /** `floor(timestamp / 86_400_000)`. */
+    day: v.number(),
+    stats: customerStats,
+  }).index("by_userId_and_day", ["userId", "day"]),
+
+  /** Per terminal and UTC day: payments, and those labelled fraud. */
+  terminalDays: defineTable({
+    terminalId: v.string(),
+    day: v.number(),
+    stats: terminalStats,
+  }).index("by_terminalId_and_day", ["terminalId", "day"]),
 });

@@ -17,9 +17,11 @@ export const OTHER_API_KEY = "second-key";
 
 /**
  * A fresh backend with the rate limiter component, real Convex transaction limits,
- * and the API keys the tests use.
+ * and the API keys the tests use. Timers are faked, so scheduled functions (scoring,
+ * explanations) run only when a test advances them (`runScheduled`, `stepScheduled`).
  */
 export function setupBackend(env: Record<string, string> = {}) {
+  vi.useFakeTimers();
   vi.stubEnv("API_KEYS", `${API_KEY},${OTHER_API_KEY}`);
   vi.stubEnv("RATE_LIMIT_PER_MINUTE", "100000");
   for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
@@ -92,4 +94,18 @@ export async function postPayment(
     body: { amount: 42.5, terminalId: "T1", ...fields },
     headers,
   });
+}
+
+/** Runs every scheduled function, and those they schedule, to completion (fake timers). */
+export async function runScheduled(t: Backend): Promise<void> {
+  await t.finishAllScheduledFunctions(() => vi.runAllTimers());
+}
+
+/**
+ * Runs only the scheduled functions that are due now, one generation at a time, so a
+ * test can observe each step of a pipeline (fake timers).
+ */
+export async function stepScheduled(t: Backend): Promise<void> {
+  vi.advanceTimersByTime(0);
+  await t.finishInProgressScheduledFunctions();
 }

@@ -3,7 +3,7 @@ import { zodOutputToConvex } from "convex-helpers/server/zod4";
 import { internalMutation, internalQuery, query } from "./_generated/server";
 import { canRead, requireViewer } from "./model/access";
 import { fail } from "./model/errors";
-import { deleteUserPaymentsBatch, userHasPayments } from "./model/payments";
+import { deleteUserDataBatch, userHasPayments } from "./model/payments";
 import { createUser, toUserView, updateUser } from "./model/users";
 import { userView } from "./model/validators";
 import { createUserBody, updateUserBody } from "./rest/schemas";
@@ -54,9 +54,10 @@ export const updateForApi = internalMutation({
 
 /**
  * One step of deleting a user. Without `cascade` it refuses while payments exist.
- * With `cascade` it deletes a bounded batch of payments and reports `done: false`
- * until none are left; the last step deletes the user in the same transaction that
- * sees no payments, so a payment posted meanwhile is never orphaned.
+ * With `cascade` it deletes a bounded batch of payments (then of the user's history
+ * aggregates) and reports `done: false` until none are left; the last step deletes the
+ * user in the same transaction that sees nothing left, so a payment posted meanwhile is
+ * never orphaned.
  */
 export const deleteStepForApi = internalMutation({
   args: { id: v.string(), cascade: v.boolean() },
@@ -75,9 +76,9 @@ export const deleteStepForApi = internalMutation({
       await ctx.db.delete("users", userId);
       return { done: true, deletedPayments: 0 };
     }
-    const deletedPayments = await deleteUserPaymentsBatch(ctx, userId, CASCADE_BATCH_SIZE);
-    if (deletedPayments === CASCADE_BATCH_SIZE) return { done: false, deletedPayments };
+    const { deleted, done } = await deleteUserDataBatch(ctx, userId, CASCADE_BATCH_SIZE);
+    if (!done) return { done: false, deletedPayments: deleted };
     await ctx.db.delete("users", userId);
-    return { done: true, deletedPayments };
+    return { done: true, deletedPayments: deleted };
   },
 });

@@ -14,6 +14,18 @@ import type {
   FunctionReference,
 } from "convex/server";
 import type * as config from "../config.js";
+import type * as crons from "../crons.js";
+import type * as fraud_assess from "../fraud/assess.js";
+import type * as fraud_explain from "../fraud/explain.js";
+import type * as fraud_explanation from "../fraud/explanation.js";
+import type * as fraud_features from "../fraud/features.js";
+import type * as fraud_history from "../fraud/history.js";
+import type * as fraud_model from "../fraud/model.js";
+import type * as fraud_network from "../fraud/network.js";
+import type * as fraud_pipeline from "../fraud/pipeline.js";
+import type * as fraud_reasons from "../fraud/reasons.js";
+import type * as fraud_score from "../fraud/score.js";
+import type * as fraud_validators from "../fraud/validators.js";
 import type * as http from "../http.js";
 import type * as model_access from "../model/access.js";
 import type * as model_errors from "../model/errors.js";
@@ -44,6 +56,18 @@ import type * as users from "../users.js";
  */
 declare const fullApi: ApiFromModules<{
   config: typeof config;
+  crons: typeof crons;
+  "fraud/assess": typeof fraud_assess;
+  "fraud/explain": typeof fraud_explain;
+  "fraud/explanation": typeof fraud_explanation;
+  "fraud/features": typeof fraud_features;
+  "fraud/history": typeof fraud_history;
+  "fraud/model": typeof fraud_model;
+  "fraud/network": typeof fraud_network;
+  "fraud/pipeline": typeof fraud_pipeline;
+  "fraud/reasons": typeof fraud_reasons;
+  "fraud/score": typeof fraud_score;
+  "fraud/validators": typeof fraud_validators;
   http: typeof http;
   "model/access": typeof model_access;
   "model/errors": typeof model_errors;

@@ -26,7 +26,11 @@ import {
 // 2018-08-08 12:00:00 UTC, a Wednesday.
 const T = Date.UTC(2018, 7, 8, 12, 0, 0);
 const at = (ms: number, amount = 10): CustomerHistoryRow => ({ timestamp: ms, amount });
-const term = (ms: number, fraud: boolean): TerminalHistoryRow => ({ timestamp: ms, fraud });
+const term = (ms: number, fraud: boolean, amount = 10): TerminalHistoryRow => ({
+  timestamp: ms,
+  amount,
+  fraud,
+});
 const f = (
   payment: { timestamp: number; amount: number },
   customer: CustomerHistoryRow[] = [],
@@ -113,7 +117,7 @@ describe("terminal windows (t - 7d - n, t - 7d], delayed labels", () => {
       { timestamp: T, amount: 1 },
       [],
       [
-        term(T - D7 - HOUR_MS, true), // 1, 7, 30
+        term(T - D7 - HOUR_MS, true, 300), // 1, 7, 30
         term(T - D7 - 2 * HOUR_MS, false), // 1, 7, 30
         term(T - D7 - 3 * DAY_MS, false), // 7, 30
         term(T - D7 - 20 * DAY_MS, true), // 30
@@ -127,6 +131,19 @@ describe("terminal windows (t - 7d - n, t - 7d], delayed labels", () => {
     expect(r.TERMINAL_ID_RISK_30DAY_WINDOW).toBeCloseTo(0.5, 12);
     expect(r.TERMINAL_ID_NB_FRAUD_7DAY_WINDOW).toBe(1);
     expect(r.TERMINAL_ID_NB_FRAUD_30DAY_WINDOW).toBe(2);
+    expect(r.TERMINAL_ID_NB_FRAUD_DAYS_22_TO_30_OF_30DAY_WINDOW).toBe(0);
+    expect(r.TERMINAL_ID_FRAUD_AVG_AMOUNT_7DAY_WINDOW).toBeCloseTo(300, 12);
+    expect(r.TERMINAL_ID_FRAUD_AVG_AMOUNT_30DAY_WINDOW).toBeCloseTo(155, 12);
+  });
+
+  test("frauds in the oldest 9 days of the 30-day window: (t - 37d, t - 28d]", () => {
+    const old = (ms: number) =>
+      f({ timestamp: T, amount: 1 }, [], [term(ms, true)])
+        .TERMINAL_ID_NB_FRAUD_DAYS_22_TO_30_OF_30DAY_WINDOW;
+    expect(old(T - D7 - 21 * DAY_MS)).toBe(1);
+    expect(old(T - D7 - 21 * DAY_MS + 1)).toBe(0);
+    expect(old(T - D7 - 30 * DAY_MS + 1)).toBe(1);
+    expect(old(T - D7 - 30 * DAY_MS)).toBe(0);
   });
 });
 
@@ -259,7 +276,7 @@ describe("batch path == single-payment path", () => {
                 .map((o) => ({ timestamp: o.ts, amount: o.amount })),
               before
                 .filter((o) => o.terminal === row.terminal)
-                .map((o) => ({ timestamp: o.ts, fraud: o.fraud })),
+                .map((o) => ({ timestamp: o.ts, amount: o.amount, fraud: o.fraud })),
             );
             for (let k = 0; k < FEATURE_COUNT; k++) {
               expect(Math.abs(m[i * FEATURE_COUNT + k] - single[k])).toBeLessThanOrEqual(1e-9);
@@ -304,6 +321,7 @@ describe("day aggregates + edge rows == full scan", () => {
           }));
           const tRows = rows.map((r) => ({
             timestamp: base + r.slot * 6 * HOUR_MS + r.jitter,
+            amount: r.cents / 100,
             fraud: r.fraud,
           }));
           const cw = customerWindow(t, days);

@@ -24,7 +24,8 @@
  * ## Decomposable statistics
  * Features are a pure function of the payment `{timestamp, amount}` and, per window, of
  * `CustomerWindowStats` (count, sum and sum of squares of amounts in cents, max amount in cents) over
- * the customer's history and `TerminalWindowStats` (count, frauds) over the terminal's. Every field
+ * the customer's history and `TerminalWindowStats` (count, frauds, fraud amounts in cents) over
+ * the terminal's. Every field
  * merges over disjoint parts (`mergeCustomerStats`, `mergeTerminalStats`), so online code can add
  * per-day aggregates for the whole UTC days inside a window (`planWindow`) to an exact scan of the
  * raw rows at the window's edges (`customerStatsFromParts`) and get exactly the stats of a full scan.
@@ -38,8 +39,13 @@ export const HOUR_MS = 3_600_000;
 
 /** Customer window lengths in days, in the handbook's order. */
 export const CUSTOMER_WINDOW_DAYS = [1, 7, 30] as const;
-/** Terminal window lengths in days, in the handbook's order. */
-export const TERMINAL_WINDOW_DAYS = [1, 7, 30] as const;
+/** The handbook's terminal window lengths in days, in its order. */
+export const HANDBOOK_TERMINAL_WINDOW_DAYS = [1, 7, 30] as const;
+/**
+ * Every terminal window with statistics, in stats-array order: the handbook's three, then a 21-day
+ * window (ours), whose difference with the 30-day one gives the frauds in the oldest 9 days.
+ */
+export const TERMINAL_WINDOW_DAYS = [...HANDBOOK_TERMINAL_WINDOW_DAYS, 21] as const;
 /** Terminal windows end this many days before the payment (the label delay). */
 export const TERMINAL_DELAY_DAYS = 7;
 /** Last hour (UTC, inclusive) that counts as night: `hour <= 6`. */
@@ -73,6 +79,12 @@ export const HANDBOOK_FEATURES = [
  *   clipped to [-20, 20], 0 with fewer than 2 prior payments.
  * - `CUSTOMER_ID_AMOUNT_LOG_RATIO_MAX_30DAY_WINDOW`: `ln((1 + amount) / (1 + prior max))`, 0 without prior.
  * - `TERMINAL_ID_NB_FRAUD_{7,30}DAY_WINDOW`: frauds in the delayed terminal window.
+ * - `TERMINAL_ID_NB_FRAUD_DAYS_22_TO_30_OF_30DAY_WINDOW`: frauds in the oldest 9 days of the delayed
+ *   30-day window, `(t - 37d, t - 28d]`. Compromises of a terminal last a while and then end: known
+ *   frauds that are both recent and old point to a compromise that may be over.
+ * - `TERMINAL_ID_FRAUD_AVG_AMOUNT_{7,30}DAY_WINDOW`: mean amount of the known frauds in the delayed
+ *   window, 0 without fraud: a compromised terminal's frauds are ordinary payments, while a stray
+ *   card fraud that happened there usually has an outsized amount.
  */
 export const EXTRA_FEATURES = [
   "TX_AMOUNT_LOG",
@@ -82,6 +94,9 @@ export const EXTRA_FEATURES = [
   "CUSTOMER_ID_AMOUNT_LOG_RATIO_MAX_30DAY_WINDOW",
   "TERMINAL_ID_NB_FRAUD_7DAY_WINDOW",
   "TERMINAL_ID_NB_FRAUD_30DAY_WINDOW",
+  "TERMINAL_ID_NB_FRAUD_DAYS_22_TO_30_OF_30DAY_WINDOW",
+  "TERMINAL_ID_FRAUD_AVG_AMOUNT_7DAY_WINDOW",
+  "TERMINAL_ID_FRAUD_AVG_AMOUNT_30DAY_WINDOW",
 ] as const;
 
 /** Every feature, in vector order: the handbook's 15, then ours. */
@@ -112,6 +127,7 @@ export interface CustomerHistoryRow {
 /** A past payment at the same terminal, with its (possibly delayed) fraud label. */
 export interface TerminalHistoryRow {
   timestamp: number;
+  amount: number;
   fraud: boolean | number;
 }
 
@@ -130,6 +146,8 @@ export interface CustomerWindowStats {
 export interface TerminalWindowStats {
   count: number;
   frauds: number;
+  /** Sum of the fraud payments' amounts, integer cents. */
+  fraudAmountCents: number;
 }
 
 /** Amount in integer cents (`Math.round(amount * 100)`), the unit of all customer sums. */
@@ -202,7 +220,7 @@ export function emptyCustomerStats(): CustomerWindowStats {
 
 /** Statistics of an empty terminal window. */
 export function emptyTerminalStats(): TerminalWindowStats {
-  return { count: 0, frauds: 0 };
+  return { count: 0, frauds: 0, fraudAmountCents: 0 };
 }
 
 /** Adds one payment (amount in currency units) to customer statistics, in place. */
@@ -218,10 +236,13 @@ export function addCustomerPayment(s: CustomerWindowStats, amount: number): Cust
 /** Adds one labelled payment to terminal statistics, in place. */
 export function addTerminalPayment(
   s: TerminalWindowStats,
-  fraud: boolean | number,
+  row: TerminalHistoryRow,
 ): TerminalWindowStats {
   s.count += 1;
-  s.frauds += fraud ? 1 : 0;
+  if (row.fraud) {
+    s.frauds += 1;
+    s.fraudAmountCents += toCents(row.amount);
+  }
   return s;
 }
 
@@ -243,7 +264,11 @@ export function mergeTerminalStats(
   a: TerminalWindowStats,
   b: TerminalWindowStats,
 ): TerminalWindowStats {
-  return { count: a.count + b.count, frauds: a.frauds + b.frauds };
+  return {
+    count: a.count + b.count,
+    frauds: a.frauds + b.frauds,
+    fraudAmountCents: a.fraudAmountCents + b.fraudAmountCents,
+  };
 }
 
 /** Exact scan: statistics of the rows whose timestamp lies in `range`. */
@@ -262,7 +287,7 @@ export function terminalStatsFromRows(
   range: TimeRange,
 ): TerminalWindowStats {
   const s = emptyTerminalStats();
-  for (const row of rows) if (inRange(row.timestamp, range)) addTerminalPayment(s, row.fraud);
+  for (const row of rows) if (inRange(row.timestamp, range)) addTerminalPayment(s, row);
   return s;
 }
 
@@ -289,7 +314,7 @@ export function terminalDayAggregates(
     const d = dayIndex(row.timestamp);
     let s = out.get(d);
     if (!s) out.set(d, (s = emptyTerminalStats()));
-    addTerminalPayment(s, row.fraud);
+    addTerminalPayment(s, row);
   }
   return out;
 }
@@ -375,7 +400,8 @@ export function assembleFeatures(
     out[k++] = n;
     out[k++] = (s.amountCents + cents) / n / 100;
   }
-  for (const s of terminal) {
+  for (let w = 0; w < HANDBOOK_TERMINAL_WINDOW_DAYS.length; w++) {
+    const s = terminal[w];
     out[k++] = s.count;
     out[k++] = s.count > 0 ? s.frauds / s.count : 0;
   }
@@ -397,6 +423,11 @@ export function assembleFeatures(
   out[k++] = c30.count > 0 ? logRatio(amount, c30.maxAmountCents / 100) : 0;
   out[k++] = terminal[1].frauds;
   out[k++] = terminal[2].frauds;
+  out[k++] = terminal[2].frauds - terminal[3].frauds;
+  for (const w of [1, 2]) {
+    const s = terminal[w];
+    out[k++] = s.frauds > 0 ? s.fraudAmountCents / s.frauds / 100 : 0;
+  }
 }
 
 /** The feature vector of one payment from its window statistics (see `assembleFeatures`). */
@@ -513,7 +544,7 @@ export function computeFeatureMatrix(input: FeatureBatchInput): Float64Array {
 
   // Per row, the statistics of each window, filled by the two sweeps below.
   const cStats = new Float64Array(n * nc * 4);
-  const tStats = new Float64Array(n * nt * 2);
+  const tStats = new Float64Array(n * nt * 3);
 
   // Customer sweep: window (t - n, t] over the rows before the current one in order.
   const cents = new Float64Array(n);
@@ -569,17 +600,27 @@ export function computeFeatureMatrix(input: FeatureBatchInput): Float64Array {
         const r = rows[p];
         const win = terminalWindow(ts[r], days);
         while (right < p && isAtMostEnd(ts[rows[right]], win)) {
-          addTerminalPayment(s, fraud[rows[right]]);
+          const q = rows[right];
+          if (fraud[q]) {
+            s.frauds += 1;
+            s.fraudAmountCents += cents[q];
+          }
+          s.count += 1;
           right++;
         }
         while (left < right && !isAfterStart(ts[rows[left]], win)) {
+          const q = rows[left];
+          if (fraud[q]) {
+            s.frauds -= 1;
+            s.fraudAmountCents -= cents[q];
+          }
           s.count -= 1;
-          s.frauds -= fraud[rows[left]] ? 1 : 0;
           left++;
         }
-        const base = (r * nt + w) * 2;
+        const base = (r * nt + w) * 3;
         tStats[base] = s.count;
         tStats[base + 1] = s.frauds;
+        tStats[base + 2] = s.fraudAmountCents;
       }
     }
   }
@@ -598,9 +639,10 @@ export function computeFeatureMatrix(input: FeatureBatchInput): Float64Array {
       s.maxAmountCents = cStats[base + 3];
     }
     for (let w = 0; w < nt; w++) {
-      const base = (r * nt + w) * 2;
+      const base = (r * nt + w) * 3;
       tsStats[w].count = tStats[base];
       tsStats[w].frauds = tStats[base + 1];
+      tsStats[w].fraudAmountCents = tStats[base + 2];
     }
     payment.timestamp = ts[r];
     payment.amount = amount[r];

@@ -1,6 +1,13 @@
 import { mergedStream, stream, type QueryStream } from "convex-helpers/server/stream";
+import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
+import {
+  deleteCustomerHistory,
+  recordInHistory,
+  relabelInHistory,
+  removeFromHistory,
+} from "../fraud/history";
 import schema from "../schema";
 import { fail } from "./errors";
 import type {
@@ -113,11 +120,33 @@ async function findByIdempotencyKey(ctx: QueryCtx, key: string): Promise<Payment
     .first();
 }
 
-/** How long a pending payment may wait before the sweeper treats it as stuck. */
+/** How long a scoring attempt may stay silent before the sweeper treats it as lost. */
 export const PENDING_TIMEOUT_MS = 60_000;
 
 /**
- * Stages a new payment in `tempTransactions` with status `pending`.
+ * Schedules the next scoring attempt of a staged payment. The attempt number lets the
+ * pipeline ignore reports from superseded attempts; `retryAt` tells the sweeper when to
+ * consider this one lost.
+ */
+export async function scheduleScoring(
+  ctx: MutationCtx,
+  staged: StagedPayment,
+  delayMs: number,
+): Promise<void> {
+  const attempt = staged.attempts + 1;
+  await ctx.db.patch("tempTransactions", staged._id, {
+    attempts: attempt,
+    retryAt: Date.now() + delayMs + PENDING_TIMEOUT_MS,
+  });
+  await ctx.scheduler.runAfter(delayMs, internal.fraud.score.scorePayment, {
+    paymentId: staged.paymentId,
+    attempt,
+  });
+}
+
+/**
+ * Stages a new payment in `tempTransactions` with status `pending`, counts it in its
+ * customer's and terminal's history, and schedules its scoring, all in one transaction.
  *
  * With an idempotency key, a repeat of the same request returns the payment created
  * the first time (`created: false`); the same key with another body fails with
@@ -161,6 +190,9 @@ export async function stagePayment(
     attempts: 0,
     retryAt: now + PENDING_TIMEOUT_MS,
   });
+  const staged = (await ctx.db.get("tempTransactions", id))!;
+  await recordInHistory(ctx, staged);
+  await scheduleScoring(ctx, staged, 0);
   return { payment: (await ctx.db.get("tempTransactions", id))!, created: true };
 }
 
@@ -189,12 +221,16 @@ export async function labelPayment(
   const located = await locatePayment(ctx, paymentId);
   if (!located) fail("not_found", "Payment not found.");
   const patch = { label, labeledAt: Date.now() };
+  let updated: PaymentDoc;
   if (located.table === "tempTransactions") {
     await ctx.db.patch("tempTransactions", located.doc._id, patch);
-    return (await ctx.db.get("tempTransactions", located.doc._id))!;
+    updated = (await ctx.db.get("tempTransactions", located.doc._id))!;
+  } else {
+    await ctx.db.patch("transactions", located.doc._id, patch);
+    updated = (await ctx.db.get("transactions", located.doc._id))!;
   }
-  await ctx.db.patch("transactions", located.doc._id, patch);
-  return (await ctx.db.get("transactions", located.doc._id))!;
+  await relabelInHistory(ctx, located.doc, updated);
+  return updated;
 }
 
 /** Deletes a payment wherever it is; returns false when there was nothing to delete. */
@@ -205,12 +241,17 @@ export async function deletePayment(ctx: MutationCtx, paymentId: string): Promis
   return true;
 }
 
-async function removeLocated(ctx: MutationCtx, located: LocatedPayment): Promise<void> {
+async function removeLocated(
+  ctx: MutationCtx,
+  located: LocatedPayment,
+  options?: { customer: boolean },
+): Promise<void> {
   if (located.table === "tempTransactions") {
     await ctx.db.delete("tempTransactions", located.doc._id);
   } else {
     await ctx.db.delete("transactions", located.doc._id);
   }
+  await removeFromHistory(ctx, located.doc, options);
 }
 
 /**
@@ -252,25 +293,34 @@ export async function userHasPayments(ctx: QueryCtx, userId: Id<"users">): Promi
 }
 
 /**
- * Deletes up to `batchSize` of the user's payments. Returns how many were deleted;
- * fewer than `batchSize` means none are left.
+ * One bounded step of deleting everything a user owns: up to `batchSize` payments, then
+ * up to `batchSize` of its day aggregates. Returns whether anything is left.
  */
-export async function deleteUserPaymentsBatch(
+export async function deleteUserDataBatch(
   ctx: MutationCtx,
   userId: Id<"users">,
   batchSize: number,
-): Promise<number> {
+): Promise<{ deleted: number; done: boolean }> {
+  // The user's own aggregates go wholesale below; terminal aggregates are updated per payment.
+  const keepCustomerHistory = { customer: false };
   const staged = await ctx.db
     .query("tempTransactions")
     .withIndex("by_userId_and_timestamp_and_paymentId", (q) => q.eq("userId", userId))
     .take(batchSize);
-  for (const doc of staged) await removeLocated(ctx, { table: "tempTransactions", doc });
+  for (const doc of staged) {
+    await removeLocated(ctx, { table: "tempTransactions", doc }, keepCustomerHistory);
+  }
   const scored = await ctx.db
     .query("transactions")
     .withIndex("by_userId_and_timestamp_and_paymentId", (q) => q.eq("userId", userId))
     .take(batchSize - staged.length);
-  for (const doc of scored) await removeLocated(ctx, { table: "transactions", doc });
-  return staged.length + scored.length;
+  for (const doc of scored) {
+    await removeLocated(ctx, { table: "transactions", doc }, keepCustomerHistory);
+  }
+  const payments = staged.length + scored.length;
+  if (payments === batchSize) return { deleted: payments, done: false };
+  const days = await deleteCustomerHistory(ctx, userId, batchSize - payments);
+  return { deleted: payments, done: payments + days < batchSize };
 }
 
 export type PaymentListFilter = { userId?: Id<"users">; status?: PaymentStatus };

@@ -77,8 +77,11 @@ export const fraudResult = v.object({
     logistic: v.object({ probability: v.number() }),
     neural: v.object({ probability: v.number() }),
   }),
+  /** The feature values the models saw, by name. */
+  features: v.record(v.string(), v.number()),
   modelVersion: v.string(),
   scoredAt: v.number(),
+  /** From the API accepting the payment to the decision. */
   latencyMs: v.number(),
   explanation: v.optional(v.string()),
   explanationSource: v.optional(explanationSource),

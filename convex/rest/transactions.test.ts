@@ -18,6 +18,7 @@ const fraud: FraudResult = {
   reasons: [],
   attributionMethod: "test",
   models: { logistic: { probability: 0.7 }, neural: { probability: 0.9 } },
+  features: {},
   modelVersion: "test",
   scoredAt: 1,
   latencyMs: 1,

@@ -119,6 +119,7 @@ function sampleFraud() {
     reasons: [],
     attributionMethod: "test",
     models: { logistic: { probability: 0.1 }, neural: { probability: 0.14 } },
+    features: {},
     modelVersion: "test",
     scoredAt: Date.now(),
     latencyMs: 1,
