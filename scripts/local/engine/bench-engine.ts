@@ -201,7 +201,7 @@ async function runEngine(kind: Kind, sizes: number[]): Promise<{ rows: Row[]; di
   let t0 = performance.now();
   await engine.compact();
   const snapshotSeconds = (performance.now() - t0) / 1000;
-  const snapshotMB = fs.statSync(path.join(dir, "snapshot.jsonl")).size / 2 ** 20;
+  const snapshotMB = fs.statSync(path.join(dir, "engine-snapshot.jsonl")).size / 2 ** 20;
   t0 = performance.now();
   await engine.close();
   const closeSeconds = (performance.now() - t0) / 1000;

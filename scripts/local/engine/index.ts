@@ -106,9 +106,6 @@ export function createLocalEngine<Schema extends GenericSchema>(
   const install = (componentPath: string, componentSchema: AnySchema | null) => {
     const component = global.components[componentPath];
     if (component === undefined) throw new Error(`component ${componentPath} not registered`);
-    if (component.db._writes.length > 0) {
-      throw new Error("local engine: register components before running functions");
-    }
     const initial = persistence?.loaded.get(componentPath);
     persistence?.loaded.delete(componentPath);
     const db = new IndexedDatabaseFake(componentSchema, componentPath, hooks, initial);

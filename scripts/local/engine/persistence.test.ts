@@ -44,7 +44,7 @@ const json = (x: unknown) => JSON.stringify(convexToJson(x as Value));
 const walFiles = (dir: string) =>
   fs
     .readdirSync(dir)
-    .filter((f) => /^wal-\d+\.log$/.test(f))
+    .filter((f) => /^engine-wal-\d+\.log$/.test(f))
     .sort();
 
 async function dump(engine: ReturnType<typeof open>) {
@@ -113,8 +113,8 @@ describe("close and reopen", () => {
       const before = await dump(e1);
       const lastCommitTs = captureConvexGlobal(e1.t).transactionManager._lastCommitTs;
       await e1.close();
-      expect(fs.existsSync(path.join(dir, "snapshot.jsonl"))).toBe(compactOnClose);
-      expect(fs.existsSync(path.join(dir, "LOCK"))).toBe(false);
+      expect(fs.existsSync(path.join(dir, "engine-snapshot.jsonl"))).toBe(compactOnClose);
+      expect(fs.existsSync(path.join(dir, "engine.lock"))).toBe(false);
 
       const e2 = open(dir);
       const after = await dump(e2);
@@ -290,7 +290,7 @@ describe("damaged logs", () => {
     fs.writeFileSync(first, text.slice(0, 20) + "X" + text.slice(21));
     expect(() => open(dir)).toThrow(/corrupted .* refusing to load a state with a gap/s);
     // The failed open released the directory.
-    expect(fs.existsSync(path.join(dir, "LOCK"))).toBe(false);
+    expect(fs.existsSync(path.join(dir, "engine.lock"))).toBe(false);
   });
 
   test("leftovers of an interrupted compaction are ignored", async () => {
@@ -300,15 +300,15 @@ describe("damaged logs", () => {
     await e1.compact();
     await e1.t.mutation(refs.add, { name: "b", n: 2 });
     await e1.flush();
-    const snapshot = fs.readFileSync(path.join(dir, "snapshot.jsonl"), "utf8");
+    const snapshot = fs.readFileSync(path.join(dir, "engine-snapshot.jsonl"), "utf8");
     await e1.close();
     // A half-written snapshot and a log generation the snapshot already contains.
-    fs.writeFileSync(path.join(dir, "snapshot.tmp"), snapshot.slice(0, snapshot.length / 2));
-    fs.writeFileSync(path.join(dir, "wal-000000.log"), "garbage\n");
+    fs.writeFileSync(path.join(dir, "engine-snapshot.tmp"), snapshot.slice(0, snapshot.length / 2));
+    fs.writeFileSync(path.join(dir, "engine-wal-000000.log"), "garbage\n");
     const e2 = open(dir);
     expect(((await e2.t.query(refs.all, {})) as Item[]).map((d) => d.name)).toEqual(["a", "b"]);
-    expect(fs.existsSync(path.join(dir, "snapshot.tmp"))).toBe(false);
-    expect(fs.existsSync(path.join(dir, "wal-000000.log"))).toBe(false);
+    expect(fs.existsSync(path.join(dir, "engine-snapshot.tmp"))).toBe(false);
+    expect(fs.existsSync(path.join(dir, "engine-wal-000000.log"))).toBe(false);
     await e2.close();
   });
 
@@ -317,7 +317,7 @@ describe("damaged logs", () => {
     const e1 = open(dir);
     await e1.t.mutation(refs.addMany, { items: sampleItems });
     await e1.close();
-    const file = path.join(dir, "snapshot.jsonl");
+    const file = path.join(dir, "engine-snapshot.jsonl");
     const text = fs.readFileSync(file, "utf8");
     fs.writeFileSync(file, text.slice(0, Math.floor(text.length * 0.7)));
     expect(() => open(dir)).toThrow(/incomplete/);
@@ -392,7 +392,7 @@ describe("kill -9", () => {
       // (The increment after item m - 1 may or may not have made it.)
       expect([Math.floor((m - 1) / 10), Math.floor(m / 10)]).toContain(counter ?? 0);
       if (compactMinBytes < 1 << 20) {
-        expect(fs.existsSync(path.join(dir, "snapshot.jsonl"))).toBe(true);
+        expect(fs.existsSync(path.join(dir, "engine-snapshot.jsonl"))).toBe(true);
       }
       e.checkInvariants();
       console.log(

@@ -2,9 +2,9 @@
  * Durability for the local engine: a write-ahead log of committed transactions plus periodic
  * snapshots, in one data directory.
  *
- *   <dir>/LOCK                  pid of the process that has the directory open
- *   <dir>/snapshot.jsonl        the full state as of the start of WAL generation `gen`
- *   <dir>/wal-<gen>.log         committed transactions, one line each, in commit order
+ *   <dir>/engine.lock               pid of the process that has the directory open
+ *   <dir>/engine-snapshot.jsonl     the full state as of the start of WAL generation `gen`
+ *   <dir>/engine-wal-<gen>.log      committed transactions, one line each, in commit order
  *
  * A WAL line is `<crc32 of the JSON, 8 hex digits> <JSON>\n`, the JSON being
  * `{"ts": "<commitTs>" | null, "c": {"<componentPath>": {"n": nextDocId, "lt": lastCreationTime,
@@ -19,8 +19,8 @@
  * A snapshot is `{header}\n` then one document (Convex JSON) per line, component after component
  * in the order of the header, each table's documents in insertion order, then `{"end":...}\n`.
  * Compaction: rotate the WAL to generation G+1 (synchronously, so the state captured at that
- * moment is exactly "everything in generations <= G"), write `snapshot.tmp` with gen G+1, fsync,
- * rename over `snapshot.jsonl`, fsync the directory, delete WAL files of generations <= G.
+ * moment is exactly "everything in generations <= G"), write `engine-snapshot.tmp` with gen G+1, fsync,
+ * rename over `engine-snapshot.jsonl`, fsync the directory, delete WAL files of generations <= G.
  *
  * Recovery: load the snapshot (gen S), delete WAL files with gen < S, replay the others in order.
  * An incomplete or corrupted line at the end of the LAST WAL file (a torn write) is dropped and
@@ -33,16 +33,17 @@ import zlib from "node:zlib";
 import { convexToJson, jsonToConvex, type Value } from "convex/values";
 import { idCounter, isSimpleObject, tableNameFromId, type Doc } from "./keys";
 
-const SNAPSHOT = "snapshot.jsonl";
-const SNAPSHOT_TMP = "snapshot.tmp";
-const LOCK = "LOCK";
-const WAL_RE = /^wal-(\d+)\.log$/;
+// Distinctive names: the data directory (default .local/) may hold other tools' files too.
+const SNAPSHOT = "engine-snapshot.jsonl";
+const SNAPSHOT_TMP = "engine-snapshot.tmp";
+const LOCK = "engine.lock";
+const WAL_RE = /^engine-wal-(\d+)\.log$/;
 const FORMAT = "convex-local-engine-snapshot";
 const FORMAT_VERSION = 1;
 /** Characters of snapshot serialized between two yields to the event loop (~2-5 ms of work). */
 const SNAPSHOT_CHUNK = 256 << 10;
 
-const walName = (gen: number) => `wal-${String(gen).padStart(6, "0")}.log`;
+const walName = (gen: number) => `engine-wal-${String(gen).padStart(6, "0")}.log`;
 
 /** The committed state of one component as loaded from disk. */
 export interface PersistedComponent {
@@ -268,6 +269,7 @@ export class Persistence {
   private failure: Error | null = null;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
+  private warnedClosed = false;
   private compaction: Promise<void> | null = null;
   private exitHandler: (() => void) | null = null;
   private snapshotBytes = 0;
@@ -564,7 +566,9 @@ export class Persistence {
     writes: ReadonlyArray<readonly [string, Doc | null]>,
   ): void {
     if (this.closed) {
-      this.options.log("local engine: write after close() is not persisted");
+      if (!this.warnedClosed)
+        this.options.log("local engine: writes after close() are not persisted");
+      this.warnedClosed = true;
       return;
     }
     const ts = commitTs === null ? null : commitTs.toString();
