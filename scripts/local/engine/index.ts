@@ -44,6 +44,8 @@ export interface LocalEngineOptions {
   verify?: boolean;
   /** Chunk size of the ordered indexes (tests use tiny values to exercise splits). Default 512. */
   indexChunkLoad?: number;
+  /** Enforce Convex's per-transaction limits (documents read, index ranges...), as convexTest does. */
+  transactionLimits?: boolean;
   /** Warnings (torn log tail dropped, flush failures). Default console.warn. */
   log?: (message: string) => void;
 }
@@ -79,7 +81,7 @@ export function createLocalEngine<Schema extends GenericSchema>(
 ): LocalEngine<Schema> {
   const dataDir = options.dataDir === undefined ? DEFAULT_DATA_DIR : options.dataDir;
   const log = options.log ?? ((message: string) => console.warn(message));
-  const t = convexTest(schema, modules);
+  const t = convexTest({ schema, modules, transactionLimits: options.transactionLimits ?? false });
   const global = captureConvexGlobal(t);
   const IndexedDatabaseFake = indexedDatabaseClass(assertConvexTestInternals(global));
 
