@@ -349,6 +349,7 @@ type Step =
       spec: QuerySpec;
       sizes: number[];
       maximumRowsRead: number | null;
+      maximumBytesRead?: number | null;
       refetch: boolean;
       clock: number;
     };
@@ -377,6 +378,10 @@ function stepsArb(g: Gen, tables: TableSpec[], maxSteps = 40): fc.Arbitrary<Step
     spec: querySpecArb(g, tables).map((s) => ({ ...s, mode: { kind: "collect" as const } })),
     sizes: fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 6 }),
     maximumRowsRead: fc.oneof(fc.constant(null), fc.integer({ min: 1, max: 4 })),
+    maximumBytesRead: fc.oneof(
+      { arbitrary: fc.constant(null), weight: 3 },
+      { arbitrary: fc.integer({ min: 1, max: 400 }), weight: 1 },
+    ),
     refetch: fc.boolean(),
     clock,
   });
@@ -461,6 +466,7 @@ async function runCase(tables: TableSpec[], steps: Step[], chunkLoad: number) {
       for (const numItems of step.sizes) {
         const args: Record<string, unknown> = { spec: step.spec, cursor, numItems };
         if (step.maximumRowsRead !== null) args.maximumRowsRead = step.maximumRowsRead;
+        if (step.maximumBytesRead != null) args.maximumBytesRead = step.maximumBytesRead;
         const out = await both(stock, mine, "query", pageRef, args);
         counters.pages += 1;
         if (!("ok" in out)) break;
