@@ -10,7 +10,6 @@ export default defineConfig({
           include: ["convex/**/*.test.ts"],
           environment: "edge-runtime",
           setupFiles: ["./convex/vitest.setup.ts"],
-          server: { deps: { inline: ["convex-test"] } },
         },
       },
       {

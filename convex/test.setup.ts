@@ -2,6 +2,7 @@
 import rateLimiter from "@convex-dev/rate-limiter/test";
 import { convexTest } from "convex-test";
 import { vi } from "vitest";
+import { createLocalEngine } from "../scripts/local/engine";
 import schema from "./schema";
 
 /** Every Convex module, as the deployment would load it (tests and this file excluded). */
@@ -19,13 +20,17 @@ export const OTHER_API_KEY = "second-key";
  * A fresh backend with the rate limiter component, real Convex transaction limits,
  * and the API keys the tests use. Timers are faked, so scheduled functions (scoring,
  * explanations) run only when a test advances them (`runScheduled`, `stepScheduled`).
+ * `indexed` runs it on the local engine's indexed storage, for tests that store more
+ * documents than stock convex-test (which scans every document per query) can handle.
  */
-export function setupBackend(env: Record<string, string> = {}) {
+export function setupBackend(env: Record<string, string> = {}, { indexed = false } = {}) {
   vi.useFakeTimers();
   vi.stubEnv("API_KEYS", `${API_KEY},${OTHER_API_KEY}`);
   vi.stubEnv("RATE_LIMIT_PER_MINUTE", "100000");
   for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
-  const t = convexTest({ schema, modules, transactionLimits: true });
+  const t = indexed
+    ? createLocalEngine(schema, modules, { dataDir: null, transactionLimits: true }).t
+    : convexTest({ schema, modules, transactionLimits: true });
   rateLimiter.register(t);
   return t;
 }
