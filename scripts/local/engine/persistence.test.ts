@@ -230,6 +230,32 @@ describe("close and reopen", () => {
     expect(before.all).toHaveLength(300);
     await e2.close();
   });
+
+  test("a compaction triggered while another one starts does not run twice", async () => {
+    const dir = tmpDir();
+    const messages: string[] = [];
+    // Every write exceeds the threshold, so the write that starts a compaction (the rotation's)
+    // would trigger another one.
+    const e1 = open(dir, {
+      compactMinBytes: 1,
+      flushIntervalMs: 3_600_000,
+      log: (m) => messages.push(m),
+    });
+    for (let round = 0; round < 4; round++) {
+      for (let k = 0; k < 20; k++) {
+        await e1.t.mutation(refs.add, { name: `r${round}`, n: round * 20 + k });
+      }
+      await e1.compact();
+      await e1.compact();
+    }
+    const before = await dump(e1);
+    await e1.close();
+    expect(messages.filter((m) => /compaction failed/.test(m))).toEqual([]);
+    const e2 = open(dir);
+    expect(json(await dump(e2))).toBe(json(before));
+    expect(before.all).toHaveLength(80);
+    await e2.close();
+  });
 });
 
 describe("damaged logs", () => {

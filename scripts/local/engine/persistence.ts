@@ -271,6 +271,7 @@ export class Persistence {
   private closed = false;
   private warnedClosed = false;
   private compaction: Promise<void> | null = null;
+  private compactionStarting = false;
   private exitHandler: (() => void) | null = null;
   private snapshotBytes = 0;
   private walBytes = 0;
@@ -642,11 +643,15 @@ export class Persistence {
     this.sync(this.file);
     if (
       this.compaction === null &&
+      !this.compactionStarting &&
       this.walBytes > Math.max(this.options.compactMinBytes, this.snapshotBytes)
     ) {
-      this.compact().catch((e: unknown) =>
-        this.options.log(`local engine: compaction failed: ${String(e)}`),
-      );
+      // Not from here: this write may be the one a starting compaction's rotation does.
+      queueMicrotask(() => {
+        this.compact().catch((e: unknown) =>
+          this.options.log(`local engine: compaction failed: ${String(e)}`),
+        );
+      });
     }
   }
 
@@ -717,11 +722,19 @@ export class Persistence {
     if (this.compaction !== null) return this.compaction;
     const capture = this.captureState;
     if (capture === null) return Promise.resolve();
+    if (this.closed || this.failure !== null) return Promise.resolve();
     // Synchronously: everything committed so far goes to generation `old`; the state captured
-    // now is exactly the effect of generations <= old.
+    // now is exactly the effect of generations <= old. (No second compaction may start from
+    // the rotation's write: one at a time, they share the temporary file.)
     const old = this.gen;
-    this.rotate();
-    const view = capture();
+    this.compactionStarting = true;
+    let view: StateView;
+    try {
+      this.rotate();
+      view = capture();
+    } finally {
+      this.compactionStarting = false;
+    }
     const started = performance.now();
     this.compaction = (async () => {
       try {
