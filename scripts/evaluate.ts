@@ -9,9 +9,6 @@
  * Without --data it reuses (or generates) the simulator's default dataset.
  */
 import { writeFileSync } from "node:fs";
-import { FEATURE_COUNT } from "../convex/fraud/features";
-import type { FraudModelArtifact } from "../convex/fraud/model";
-import { scoreFeatureVectors } from "../convex/fraud/network";
 import { parseArgs } from "./ml/args";
 import { buildArtifact, readArtifact } from "./ml/artifact";
 import {
@@ -24,7 +21,6 @@ import {
   assess,
   handbookLogisticProbabilities,
   runPipeline,
-  type Dataset,
   type ModelMetrics,
 } from "./ml/pipeline";
 import { getTrainTestSet, HANDBOOK_TRAIN_START } from "./ml/protocol";

@@ -3,10 +3,13 @@
  *
  * - Architecture: d -> hidden (ReLU) ... -> 1 linear logit; He-normal kernels with fixed seeds,
  *   zero biases.
- * - Class imbalance: every epoch keeps all frauds and a fresh seeded sample of `negativeRate` of the
- *   legitimate payments (so the epoch is about 4x smaller and ~3% fraud instead of 0.9%, and over
- *   the epochs the network still sees every legitimate payment). The resulting logit is shifted by
- *   about `-log(negativeRate)`; the stacked ensemble recalibrates it on validation data.
+ * - Class imbalance: `negativeRate` < 1 keeps all frauds and a fresh seeded sample of that share of
+ *   the legitimate payments each epoch (the logit then shifts by about `-log(negativeRate)`). On the
+ *   validation week (final features) the network's best validation AP was 0.703 with a 50 % sample
+ *   and 0.700 with every payment (batch 256, lr 1e-3), and 0.706 with every payment at batch 512,
+ *   lr 2e-3: no gain from resampling, so the default trains on every payment with the unweighted
+ *   cross-entropy, chooses the epoch on validation AP (a ranking metric the 0.9 % fraud rate does
+ *   not flatter), and lets the stacked ensemble recalibrate the output on validation data.
  * - Reproducible: seeded initialisers, seeded sampling and shuffles (numpy-compatible MT19937),
  *   own mini-batch loop (no `fit`, whose shuffle uses Math.random), no dropout.
  */
@@ -29,10 +32,10 @@ export interface NeuralTrainOptions {
 
 export const DEFAULT_NEURAL_OPTIONS: NeuralTrainOptions = {
   hidden: [64, 32],
-  epochs: 20,
-  batchSize: 128,
+  epochs: 30,
+  batchSize: 512,
   learningRate: 2e-3,
-  negativeRate: 0.25,
+  negativeRate: 1,
   l2: 1e-5,
   seed: 42,
 };
@@ -116,10 +119,10 @@ export async function trainNetwork(
         const ys = tf.tensor2d(by, [size, 1]);
         const cost = optimizer.minimize(() => {
           const logits = model.apply(xs, { training: true }) as tf.Tensor;
-          const ce = tf.losses.sigmoidCrossEntropy(ys, logits) as tf.Scalar;
+          const ce = tf.losses.sigmoidCrossEntropy(ys, logits).asScalar();
           if (o.l2 <= 0) return ce;
           const penalty = tf.addN(kernels.map((k) => tf.sum(tf.square(k.read()))));
-          return tf.add(ce, tf.mul(penalty, o.l2)) as tf.Scalar;
+          return tf.add(ce, tf.mul(penalty, o.l2)).asScalar();
         }, true);
         return cost ?? tf.scalar(0);
       });
