@@ -42,7 +42,9 @@ async function componentFrom(packageName: string): Promise<ComponentSource> {
   const schemaModule = (await import(pathToFileURL(join(dir, "schema.js")).href)) as {
     default: SchemaDefinition<GenericSchema, boolean>;
   };
-  return { schema: schemaModule.default, modules: modulesIn(dir) };
+  const modules = modulesIn(dir);
+  await preloadModules(modules);
+  return { schema: schemaModule.default, modules };
 }
 
 type Registrar = {
@@ -62,4 +64,14 @@ export async function registerComponents(t: Registrar): Promise<void> {
   const batchWorker = await componentFrom("@convex-dev/batch-worker");
   t.registerComponent("rateLimiter", rateLimiter.schema, rateLimiter.modules);
   t.registerComponent("rateLimiter/batchWorker", batchWorker.schema, batchWorker.modules);
+}
+
+/**
+ * Imports every function module up front (a deployment has them loaded before the first
+ * request; a local process would otherwise compile them on first use). Config modules,
+ * which only the Convex CLI evaluates, are skipped.
+ */
+export async function preloadModules(map: ModuleMap): Promise<void> {
+  const functionModules = Object.entries(map).filter(([path]) => !/\.config\.[tj]s$/.test(path));
+  await Promise.all(functionModules.map(([, load]) => load()));
 }

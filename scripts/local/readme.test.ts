@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, test } from "vitest";
@@ -21,28 +22,46 @@ function bashBlockAfter(heading: string): string {
   return match[1];
 }
 
-let server: ChildProcess;
-let output = "";
+const dataDir = mkdtempSync(join(tmpdir(), "fraud-local-"));
 
-beforeAll(async () => {
-  server = spawn(process.execPath, ["--import", "tsx", "scripts/local/start.ts"], {
-    cwd: root,
-    env: { ...process.env, PORT: String(PORT), API_KEYS: "" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  server.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  server.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+/** Starts `npm start`'s script on its own port and data directory; resolves once it listens. */
+async function start(): Promise<{ server: ChildProcess; output: () => string }> {
+  let output = "";
+  const server = spawn(
+    process.execPath,
+    ["--import", "tsx", "scripts/local/start.ts", "--data", dataDir],
+    {
+      cwd: root,
+      env: { ...process.env, PORT: String(PORT), API_KEYS: "" },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  server.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  server.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const deadline = Date.now() + 60_000;
   while (!output.includes("/api/v1")) {
     if (Date.now() > deadline || server.exitCode !== null) throw new Error(output);
     await new Promise((r) => setTimeout(r, 100));
   }
+  return { server, output: () => output };
+}
+
+async function stop(server: ChildProcess): Promise<number | null> {
+  if (server.exitCode !== null) return server.exitCode;
+  const exited = new Promise<number | null>((r) => server.once("exit", (code) => r(code)));
+  server.kill("SIGTERM");
+  return await exited;
+}
+
+let server: ChildProcess;
+let output: () => string;
+
+beforeAll(async () => {
+  ({ server, output } = await start());
 }, 90_000);
 
 afterAll(async () => {
-  if (server.exitCode !== null) return;
-  server.kill("SIGTERM");
-  await new Promise((r) => server.once("exit", r));
+  await stop(server);
 });
 
 /** Splits curl's output, where JSON answers follow each other without newlines. */
@@ -64,10 +83,11 @@ function jsonValues(text: string): any[] {
   return values;
 }
 
-test("npm start prints the URL, the key and a curl example", () => {
-  expect(output).toContain(`http://127.0.0.1:${PORT}/api/v1`);
-  expect(output).toContain("API key: dev-key");
-  expect(output).toContain("in memory");
+test("npm start prints the URL, the key, where data lives and a curl example", () => {
+  expect(output()).toContain(`http://127.0.0.1:${PORT}/api/v1`);
+  expect(output()).toContain("API key: dev-key");
+  expect(output()).toContain(`data: ${dataDir} (0 documents; durable`);
+  expect(output()).toContain("curl -s -H");
 });
 
 test("the README's examples work as printed", () => {
@@ -95,9 +115,33 @@ test("the README's examples work as printed", () => {
   expect(spawnSync("curl", ["--version"]).status).toBe(0);
 });
 
-test("the server stops cleanly on SIGTERM", async () => {
-  server.kill("SIGTERM");
-  const code = await new Promise((r) => server.once("exit", (c) => r(c)));
-  expect(code).toBe(0);
-  expect(output).toContain("SIGTERM: shutting down");
-});
+test("the server stops cleanly on SIGTERM and its data is there after a restart", async () => {
+  const api = async (method: string, path: string, body?: unknown) =>
+    await fetch(`http://127.0.0.1:${PORT}/api/v1${path}`, {
+      method,
+      headers: { Authorization: "Bearer dev-key", "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }).then((r) => r.json());
+  const { user } = await api("POST", "/users", { name: "Kept", email: "kept@example.com" });
+  const { transaction } = await api("POST", "/transactions", {
+    userId: user.id,
+    amount: 12.5,
+    terminalId: "T-keep",
+  });
+  // Scored within a second, on real timers.
+  await new Promise((r) => setTimeout(r, 1_000));
+  expect((await api("GET", `/transactions/${transaction.id}`)).transaction.status).toBe("scored");
+  const before = await api("GET", "/transactions?limit=200");
+  expect(before.data.length).toBeGreaterThan(0);
+  expect(await stop(server)).toBe(0);
+  expect(output()).toContain("SIGTERM: shutting down");
+
+  ({ server, output } = await start());
+  const after = await fetch(`http://127.0.0.1:${PORT}/api/v1/transactions?limit=200`, {
+    headers: { Authorization: "Bearer dev-key" },
+  }).then((r) => r.json());
+  expect(after.data.map((p: { id: string }) => p.id)).toEqual(
+    before.data.map((p: { id: string }) => p.id),
+  );
+  expect(after.data.every((p: { status: string }) => p.status === "scored")).toBe(true);
+}, 90_000);

@@ -1,0 +1,62 @@
+import artifact from "../../models/fraud-model.json";
+import type { FraudModelArtifact } from "../../convex/fraud/model";
+import { scoreFeatureVector } from "../../convex/fraud/network";
+import schema from "../../convex/schema";
+import { createLocalEngine, type LocalEngineOptions } from "./engine";
+import { startCrons } from "./crons";
+import { CONVEX_DIR, modulesIn, preloadModules, registerComponents } from "./modules";
+
+export type LocalBackendOptions = {
+  /** Where data is kept; null keeps it in memory only. */
+  dataDir: string | null;
+  /** Start empty, erasing what `dataDir` holds. */
+  fresh?: boolean;
+  /** Run `convex/crons.ts` on timers (default true). */
+  crons?: boolean;
+  log?: (message: string) => void;
+};
+
+const modules = modulesIn(CONVEX_DIR);
+
+function appEngine(options: LocalEngineOptions) {
+  return createLocalEngine(schema, modules, options);
+}
+
+export type AppEngine = ReturnType<typeof appEngine>;
+
+export type LocalBackend = {
+  engine: AppEngine;
+  t: AppEngine["t"];
+  /** Stops the crons, lets running scheduled functions finish, flushes and closes the data. */
+  close(): Promise<void>;
+};
+
+/**
+ * The app's Convex functions on the embedded engine, as a deployment would run them:
+ * indexed and durable storage, the installed components, crons on timers, scheduled
+ * functions on real timers. Shared by `npm start`, `npm run replay` and `npm run bench`.
+ */
+export async function startLocalBackend(options: LocalBackendOptions): Promise<LocalBackend> {
+  const log = options.log ?? ((message: string) => console.warn(message));
+  const engine = appEngine({
+    dataDir: options.dataDir,
+    fresh: options.fresh ?? false,
+    log,
+  });
+  await registerComponents(engine.t);
+  // A deployment loads modules and the network on first use; a long-lived local server
+  // does it up front, so the first payment is not the one that pays for it.
+  await preloadModules(modules);
+  const model = artifact as unknown as FraudModelArtifact;
+  await scoreFeatureVector(model, new Float64Array(model.features.length));
+  const stopCrons = options.crons === false ? () => undefined : await startCrons(engine.t, log);
+  return {
+    engine,
+    t: engine.t,
+    async close() {
+      stopCrons();
+      await engine.t.finishInProgressScheduledFunctions();
+      await engine.close();
+    },
+  };
+}
