@@ -516,99 +516,113 @@ describe("indexed engine vs stock convex-test", () => {
     vi.restoreAllMocks();
   });
 
-  test(`random schemas, writes and queries (${RUNS} cases)`, async () => {
-    counters = { cases: 0, calls: 0, pages: 0, errors: 0, maxDocs: 0 };
-    await fc.assert(
-      fc.asyncProperty(
-        fc
-          .tuple(schemaSpec, paletteArb)
-          .chain(([tables, palette]) =>
-            fc.tuple(
-              fc.constant(tables),
-              stepsArb(generators(palette), tables),
-              fc.constantFrom(2, 3, 4, 512),
+  test(
+    `random schemas, writes and queries (${RUNS} cases)`,
+    async () => {
+      counters = { cases: 0, calls: 0, pages: 0, errors: 0, maxDocs: 0 };
+      await fc.assert(
+        fc.asyncProperty(
+          fc
+            .tuple(schemaSpec, paletteArb)
+            .chain(([tables, palette]) =>
+              fc.tuple(
+                fc.constant(tables),
+                stepsArb(generators(palette), tables),
+                fc.constantFrom(2, 3, 4, 512),
+              ),
             ),
-          ),
-        async ([tables, steps, chunkLoad]) => {
-          now = BASE_TIME;
-          await runCase(tables, steps, chunkLoad);
-        },
-      ),
-      { numRuns: RUNS },
-    );
-    console.log(
-      `differential: ${counters.cases} cases, ${counters.calls} compared calls ` +
-        `(${counters.pages} pages, ${counters.errors} expected errors)`,
-    );
-    expect(counters.calls).toBeGreaterThan(RUNS * 5);
-  });
+          async ([tables, steps, chunkLoad]) => {
+            now = BASE_TIME;
+            await runCase(tables, steps, chunkLoad);
+          },
+        ),
+        { numRuns: RUNS },
+      );
+      console.log(
+        `differential: ${counters.cases} cases, ${counters.calls} compared calls ` +
+          `(${counters.pages} pages, ${counters.errors} expected errors)`,
+      );
+      expect(counters.calls).toBeGreaterThan(RUNS * 5);
+    },
+    120_000 + RUNS * 200,
+  );
 
-  test("larger tables: hundreds of documents, tiny chunks, many queries and pages", async () => {
-    counters = { cases: 0, calls: 0, pages: 0, errors: 0, maxDocs: 0 };
-    const tables: TableSpec[] = [
-      {
-        name: "t0",
-        indexes: [
-          { name: "i0", fields: ["f0"] },
-          { name: "i1", fields: ["f1", "f0"] },
-          { name: "i2", fields: ["o.x", "f2", "f1"] },
-        ],
-      },
-      { name: "t1", indexes: [{ name: "i0", fields: ["f2"] }] },
-    ];
-    await fc.assert(
-      fc.asyncProperty(
-        paletteArb.chain((palette) => {
-          const g = generators(palette);
-          const insert = fc.record({
-            kind: fc.constant("insert" as const),
-            table: fc.constantFrom("t0", "t0", "t1"),
-            value: g.docValue,
-          });
-          const fill = fc.array(
-            fc.record({
-              kind: fc.constant("mutation" as const),
-              ops: fc.array(insert, { minLength: 20, maxLength: 40, size: "max" }),
-              clock: fc.integer({ min: 0, max: 5 }),
-            }),
-            { minLength: 8, maxLength: 12, size: "max" },
-          );
-          const queries = fc.array(
-            fc.record({
-              kind: fc.constant("query" as const),
-              spec: querySpecArb(g, tables),
-              clock: fc.constant(1),
-            }),
-            { minLength: 60, maxLength: 80, size: "max" },
-          );
-          const pages = fc.array(
-            fc.record({
-              kind: fc.constant("paginate" as const),
-              spec: querySpecArb(g, tables).map((spec) => ({
-                ...spec,
-                mode: { kind: "collect" as const },
-              })),
-              sizes: fc.array(fc.integer({ min: 1, max: 60 }), { minLength: 3, maxLength: 8 }),
-              maximumRowsRead: fc.oneof(fc.constant(null), fc.integer({ min: 5, max: 50 })),
-              refetch: fc.boolean(),
-              clock: fc.constant(0),
-            }),
-            { minLength: 10, maxLength: 15, size: "max" },
-          );
-          return fc.tuple(fill, stepsArb(g, tables, 30), queries, pages, fc.constantFrom(2, 4, 8));
-        }),
-        async ([fill, steps, queries, pages, chunkLoad]) => {
-          now = BASE_TIME;
-          await runCase(tables, [...fill, ...steps, ...queries, ...pages], chunkLoad);
+  test(
+    "larger tables: hundreds of documents, tiny chunks, many queries and pages",
+    async () => {
+      counters = { cases: 0, calls: 0, pages: 0, errors: 0, maxDocs: 0 };
+      const tables: TableSpec[] = [
+        {
+          name: "t0",
+          indexes: [
+            { name: "i0", fields: ["f0"] },
+            { name: "i1", fields: ["f1", "f0"] },
+            { name: "i2", fields: ["o.x", "f2", "f1"] },
+          ],
         },
-      ),
-      // Shrinking hundreds of steps takes minutes; report the first failing case as is.
-      { numRuns: LARGE_RUNS, endOnFailure: true },
-    );
-    console.log(
-      `differential (large): ${counters.cases} cases, ${counters.calls} compared calls ` +
-        `(${counters.pages} pages), up to ${counters.maxDocs} documents per case`,
-    );
-    expect(counters.maxDocs).toBeGreaterThan(200);
-  });
+        { name: "t1", indexes: [{ name: "i0", fields: ["f2"] }] },
+      ];
+      await fc.assert(
+        fc.asyncProperty(
+          paletteArb.chain((palette) => {
+            const g = generators(palette);
+            const insert = fc.record({
+              kind: fc.constant("insert" as const),
+              table: fc.constantFrom("t0", "t0", "t1"),
+              value: g.docValue,
+            });
+            const fill = fc.array(
+              fc.record({
+                kind: fc.constant("mutation" as const),
+                ops: fc.array(insert, { minLength: 20, maxLength: 40, size: "max" }),
+                clock: fc.integer({ min: 0, max: 5 }),
+              }),
+              { minLength: 8, maxLength: 12, size: "max" },
+            );
+            const queries = fc.array(
+              fc.record({
+                kind: fc.constant("query" as const),
+                spec: querySpecArb(g, tables),
+                clock: fc.constant(1),
+              }),
+              { minLength: 60, maxLength: 80, size: "max" },
+            );
+            const pages = fc.array(
+              fc.record({
+                kind: fc.constant("paginate" as const),
+                spec: querySpecArb(g, tables).map((spec) => ({
+                  ...spec,
+                  mode: { kind: "collect" as const },
+                })),
+                sizes: fc.array(fc.integer({ min: 1, max: 60 }), { minLength: 3, maxLength: 8 }),
+                maximumRowsRead: fc.oneof(fc.constant(null), fc.integer({ min: 5, max: 50 })),
+                refetch: fc.boolean(),
+                clock: fc.constant(0),
+              }),
+              { minLength: 10, maxLength: 15, size: "max" },
+            );
+            return fc.tuple(
+              fill,
+              stepsArb(g, tables, 30),
+              queries,
+              pages,
+              fc.constantFrom(2, 4, 8),
+            );
+          }),
+          async ([fill, steps, queries, pages, chunkLoad]) => {
+            now = BASE_TIME;
+            await runCase(tables, [...fill, ...steps, ...queries, ...pages], chunkLoad);
+          },
+        ),
+        // Shrinking hundreds of steps takes minutes; report the first failing case as is.
+        { numRuns: LARGE_RUNS, endOnFailure: true },
+      );
+      console.log(
+        `differential (large): ${counters.cases} cases, ${counters.calls} compared calls ` +
+          `(${counters.pages} pages), up to ${counters.maxDocs} documents per case`,
+      );
+      expect(counters.maxDocs).toBeGreaterThan(200);
+    },
+    120_000 + LARGE_RUNS * 10_000,
+  );
 });
