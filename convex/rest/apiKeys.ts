@@ -4,28 +4,34 @@ async function sha256(text: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
 }
 
+const toHex = (bytes: Uint8Array) =>
+  Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+
 /** Lower-case hex of the SHA-256 of `text`. */
 export async function sha256Hex(text: string): Promise<string> {
-  return Array.from(await sha256(text), (b) => b.toString(16).padStart(2, "0")).join("");
+  return toHex(await sha256(text));
 }
 
-/**
- * Compares in time independent of where the inputs differ: both sides are hashed to
- * fixed-length digests and every byte is compared, so neither the key's length nor
- * its first wrong character shows in the timing.
- */
-async function constantTimeEquals(a: string, b: string): Promise<boolean> {
-  const [x, y] = await Promise.all([sha256(a), sha256(b)]);
-  let diff = 0;
-  for (let i = 0; i < x.length; i++) diff |= x[i] ^ y[i];
-  return diff === 0;
+/** Digests of the configured keys, computed once per key for the life of the process. */
+const configuredDigests = new Map<string, Promise<Uint8Array>>();
+function digestOfConfigured(key: string): Promise<Uint8Array> {
+  let digest = configuredDigests.get(key);
+  if (!digest) configuredDigests.set(key, (digest = sha256(key)));
+  return digest;
 }
 
+/** The caller, once its key is verified. */
+export type Client = {
+  /** Hex SHA-256 of the API key: names the caller (rate limits, idempotency) without the key. */
+  fingerprint: string;
+};
+
 /**
- * Checks `Authorization: Bearer <key>` against the configured keys, comparing with
- * every key (no early exit). Returns the key; throws a 401 `ApiError` otherwise.
+ * Checks `Authorization: Bearer <key>` against the configured keys. The comparison takes
+ * the same time wherever the inputs differ: digests of equal length are compared byte by
+ * byte, against every key, with no early exit. Throws a 401 `ApiError` otherwise.
  */
-export async function authenticate(request: Request, validKeys: string[]): Promise<string> {
+export async function authenticate(request: Request, validKeys: string[]): Promise<Client> {
   const header = request.headers.get("authorization") ?? "";
   const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
   if (!match) {
@@ -39,15 +45,18 @@ export async function authenticate(request: Request, validKeys: string[]): Promi
       },
     );
   }
-  const presented = match[1];
+  const presented = await sha256(match[1]);
   let valid = false;
   for (const key of validKeys) {
-    if (await constantTimeEquals(presented, key)) valid = true;
+    const expected = await digestOfConfigured(key);
+    let diff = 0;
+    for (let i = 0; i < expected.length; i++) diff |= expected[i] ^ presented[i];
+    if (diff === 0) valid = true;
   }
   if (!valid) {
     throw new ApiError(401, "unauthorized", "Invalid API key.", undefined, {
       "WWW-Authenticate": 'Bearer realm="api", error="invalid_token"',
     });
   }
-  return presented;
+  return { fingerprint: toHex(presented) };
 }

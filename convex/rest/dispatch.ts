@@ -57,13 +57,15 @@ export async function handleApiRequest(ctx: HttpCtx, request: Request): Promise<
         { Allow: match.allowed.join(", ") },
       );
     }
+    let client = null;
     if (match.route.auth) {
-      const apiKey = await authenticate(request, apiKeys());
-      await enforceRateLimit(ctx, apiKey);
+      client = await authenticate(request, apiKeys());
+      await enforceRateLimit(ctx, client);
     }
     return await match.route.handle({
       ctx,
       request,
+      client,
       params: match.params,
       query: url.searchParams,
     });

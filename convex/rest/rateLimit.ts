@@ -1,7 +1,7 @@
 import { MINUTE, RateLimiter } from "@convex-dev/rate-limiter";
 import { components } from "../_generated/api";
 import { rateLimitPerMinute } from "../config";
-import { sha256Hex } from "./apiKeys";
+import type { Client } from "./apiKeys";
 import { ApiError } from "./responses";
 import type { HttpCtx } from "./routeTable";
 
@@ -10,12 +10,12 @@ const rateLimiter = new RateLimiter(components.rateLimiter);
 /**
  * Takes one token from the API key's bucket (`RATE_LIMIT_PER_MINUTE` per minute,
  * bursts up to the same number); a 429 with `Retry-After` when it is empty. Buckets
- * are keyed by a hash so raw keys are never stored.
+ * are keyed by the key's fingerprint, so raw keys are never stored.
  */
-export async function enforceRateLimit(ctx: HttpCtx, apiKey: string): Promise<void> {
+export async function enforceRateLimit(ctx: HttpCtx, client: Client): Promise<void> {
   const rate = rateLimitPerMinute();
   const status = await rateLimiter.limit(ctx, "apiKey", {
-    key: await sha256Hex(apiKey),
+    key: client.fingerprint,
     config: { kind: "token bucket", rate, period: MINUTE, capacity: rate },
   });
   if (!status.ok) {

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { httpAction } from "../_generated/server";
+import type { Client } from "./apiKeys";
 
 /** The context an HTTP action receives. */
 export type HttpCtx = Parameters<Parameters<typeof httpAction>[0]>[0];
@@ -10,6 +11,8 @@ export type Method = "GET" | "POST" | "PATCH" | "DELETE";
 export type RouteRequest = {
   ctx: HttpCtx;
   request: Request;
+  /** The authenticated caller; null on routes that need no key. */
+  client: Client | null;
   params: Record<string, string>;
   query: URLSearchParams;
 };

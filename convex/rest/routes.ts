@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { internal } from "../_generated/api";
-import { sha256Hex } from "./apiKeys";
+import { sha256Hex, type Client } from "./apiKeys";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { buildOpenApiDocument } from "./openapi";
 import { parseBody, parseQuery, readJsonBody } from "./request";
@@ -51,7 +51,7 @@ function canonicalJson(value: unknown): string {
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
-async function idempotencyFor(request: Request, body: unknown) {
+async function idempotencyFor(request: Request, client: Client | null, body: unknown) {
   const key = request.headers.get("idempotency-key");
   if (key === null) return null;
   if (!IDEMPOTENCY_KEY.test(key)) {
@@ -63,7 +63,7 @@ async function idempotencyFor(request: Request, body: unknown) {
     );
   }
   // Keys are scoped to the API key that sent them, so two clients cannot collide.
-  const scope = (await sha256Hex(request.headers.get("authorization") ?? "")).slice(0, 16);
+  const scope = client?.fingerprint.slice(0, 16) ?? "public";
   return { key: `${scope}:${key}`, requestHash: await sha256Hex(canonicalJson(body)) };
 }
 
@@ -230,10 +230,10 @@ export const routes: Route[] = [
       },
       409: { description: "The Idempotency-Key was used with another body." },
     },
-    handle: async ({ ctx, request }) => {
+    handle: async ({ ctx, request, client }) => {
       const raw = await readJsonBody(request);
       const input = parseBody(createTransactionBody, raw);
-      const idempotency = await idempotencyFor(request, raw);
+      const idempotency = await idempotencyFor(request, client, raw);
       const { transaction, created } = await ctx.runMutation(internal.transactions.createForApi, {
         input,
         idempotency,

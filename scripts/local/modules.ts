@@ -29,7 +29,11 @@ function walk(dir: string): string[] {
 export function modulesIn(dir: string): ModuleMap {
   const map: ModuleMap = {};
   for (const file of walk(dir)) {
-    map[`./${relative(dir, file).split("\\").join("/")}`] = () => import(pathToFileURL(file).href);
+    // convex-test calls the loader on every function call; `import()` of a loaded module
+    // still goes through the loader hooks (tsx's, off-thread), so keep the promise.
+    let loaded: Promise<unknown> | undefined;
+    map[`./${relative(dir, file).split("\\").join("/")}`] = () =>
+      (loaded ??= import(pathToFileURL(file).href));
   }
   return map;
 }
