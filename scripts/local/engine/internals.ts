@@ -38,6 +38,8 @@ import type { GenericSchema, SchemaDefinition } from "convex/server";
 import { convexToJson, getDocumentSize, jsonToConvex, type Value } from "convex/values";
 import {
   comparePrefix,
+  docFromText,
+  docText,
   keyRange,
   tableNameFromId,
   type Doc,
@@ -303,7 +305,8 @@ export interface EngineHooks {
   onCommit(
     db: StockDatabaseFake,
     commitTs: bigint | null,
-    writes: ReadonlyArray<readonly [string, Doc | null]>,
+    /** [id, document or null if deleted, the document's Convex JSON text]. */
+    writes: ReadonlyArray<readonly [string, Doc | null, string?]>,
   ): void;
   /** Compare every index-served query with stock convex-test's full scan (slow). */
   verify: boolean;
@@ -494,7 +497,7 @@ export function indexedDatabaseClass(Base: StockDatabaseFakeClass) {
       } finally {
         this.#scratch = null;
       }
-      const applied: Array<[string, Doc | null]> = [];
+      const applied: Array<[string, Doc | null, string?]> = [];
       for (const id of Object.keys(layer)) {
         const table = tableNameFromId(id);
         if (table === null) throw new Error(`local engine: write to a bad id ${id}`);
@@ -502,9 +505,13 @@ export function indexedDatabaseClass(Base: StockDatabaseFakeClass) {
           this.tables.get(table)?.delete(id);
           applied.push([id, null]);
         } else {
-          const doc = scratch[id];
+          // Stored as a fresh parse of its Convex JSON: the same value, but about half the
+          // memory of the object built by the syscall path (2 kB instead of 4 kB for a payment
+          // with a fraud result); the text is also what the log writes.
+          const text = docText(scratch[id]);
+          const doc = docFromText(text);
           this.#store(table).put(doc);
-          applied.push([id, doc]);
+          applied.push([id, doc, text]);
         }
       }
       this.#endTopLevelTransaction();

@@ -2,7 +2,7 @@
  * Index keys: reading a field path from a document and comparing keys exactly as convex-test
  * 0.0.60 does (its `evaluateFieldPath` + `compareValues` from `convex/values`).
  */
-import { compareValues, jsonToConvex, type Value } from "convex/values";
+import { compareValues, convexToJson, jsonToConvex, type Value } from "convex/values";
 
 /** A stored document: a plain object with the two system fields. */
 export type Doc = { _id: string; _creationTime: number } & Record<string, unknown>;
@@ -195,4 +195,51 @@ export function tableNameFromId(id: string): string | null {
 export function idCounter(id: string): number | null {
   const m = /^[0-9]+/.exec(id);
   return m === null ? null : Number(m[0]);
+}
+
+/**
+ * True if `JSON.stringify(v)` is already the Convex JSON of `v` (up to key order, which no
+ * reader observes): only strings, booleans, null, finite numbers other than -0, arrays and plain
+ * objects. bigint, bytes, NaN, ±Infinity and -0 need `convexToJson`'s `$` encodings.
+ */
+function isPlainJson(v: unknown): boolean {
+  switch (typeof v) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      return Number.isFinite(v) && !Object.is(v, -0);
+    case "object": {
+      if (v === null) return true;
+      if (Array.isArray(v)) {
+        for (const x of v as unknown[]) if (x === undefined || !isPlainJson(x)) return false;
+        return true;
+      }
+      if (!isSimpleObject(v)) return false;
+      for (const k of Object.keys(v)) {
+        const x = v[k];
+        if (x !== undefined && !isPlainJson(x)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/** A document as Convex JSON text (the fast native path when it is plain JSON). */
+export function docText(doc: Doc): string {
+  return isPlainJson(doc)
+    ? JSON.stringify(doc)
+    : JSON.stringify(convexToJson(doc as unknown as Value));
+}
+
+export function docFromJson(json: unknown): Doc {
+  return jsonToConvex(json as Parameters<typeof jsonToConvex>[0]) as unknown as Doc;
+}
+
+/** Parses `docText` output. Convex JSON without any `"$` is plain JSON: no conversion needed. */
+export function docFromText(text: string): Doc {
+  const json: unknown = JSON.parse(text);
+  return text.includes('"$') ? docFromJson(json) : (json as Doc);
 }

@@ -16,8 +16,7 @@ import { componentModules, schema as counterSchema } from "./fixtures/component/
 import { modules } from "./fixtures/modules";
 import { createLocalEngine, type LocalEngineOptions } from "./index";
 import { captureConvexGlobal } from "./internals";
-import type { Doc } from "./keys";
-import { docFromText, docText } from "./persistence";
+import { docFromText, docText, type Doc } from "./keys";
 
 const dirs: string[] = [];
 function tmpDir(): string {

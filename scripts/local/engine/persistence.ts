@@ -30,8 +30,7 @@ import fs from "node:fs";
 import fsp from "node:fs/promises";
 import path from "node:path";
 import zlib from "node:zlib";
-import { convexToJson, jsonToConvex, type Value } from "convex/values";
-import { idCounter, isSimpleObject, tableNameFromId, type Doc } from "./keys";
+import { docFromJson, docFromText, docText, idCounter, tableNameFromId, type Doc } from "./keys";
 
 // Distinctive names: the data directory (default .local/) may hold other tools' files too.
 const SNAPSHOT = "engine-snapshot.jsonl";
@@ -138,53 +137,6 @@ function decodeLine(line: string): WalLine | null {
   } catch {
     return null;
   }
-}
-
-/**
- * True if `JSON.stringify(v)` is already the Convex JSON of `v` (up to key order, which no
- * reader observes): only strings, booleans, null, finite numbers other than -0, arrays and plain
- * objects. bigint, bytes, NaN, ±Infinity and -0 need `convexToJson`'s `$` encodings.
- */
-function isPlainJson(v: unknown): boolean {
-  switch (typeof v) {
-    case "string":
-    case "boolean":
-      return true;
-    case "number":
-      return Number.isFinite(v) && !Object.is(v, -0);
-    case "object": {
-      if (v === null) return true;
-      if (Array.isArray(v)) {
-        for (const x of v as unknown[]) if (x === undefined || !isPlainJson(x)) return false;
-        return true;
-      }
-      if (!isSimpleObject(v)) return false;
-      for (const k of Object.keys(v)) {
-        const x = v[k];
-        if (x !== undefined && !isPlainJson(x)) return false;
-      }
-      return true;
-    }
-    default:
-      return false;
-  }
-}
-
-/** A document as Convex JSON text (the fast native path when it is plain JSON). */
-export function docText(doc: Doc): string {
-  return isPlainJson(doc)
-    ? JSON.stringify(doc)
-    : JSON.stringify(convexToJson(doc as unknown as Value));
-}
-
-export function docFromJson(json: unknown): Doc {
-  return jsonToConvex(json as Parameters<typeof jsonToConvex>[0]) as unknown as Doc;
-}
-
-/** Parses `docText` output. Convex JSON without any `"$` is plain JSON: no conversion needed. */
-export function docFromText(text: string): Doc {
-  const json: unknown = JSON.parse(text);
-  return text.includes('"$') ? docFromJson(json) : (json as Doc);
 }
 
 /**
@@ -564,7 +516,7 @@ export class Persistence {
     componentPath: string,
     nextDocId: number,
     lastCreationTime: number,
-    writes: ReadonlyArray<readonly [string, Doc | null]>,
+    writes: ReadonlyArray<readonly [string, Doc | null, string?]>,
   ): void {
     if (this.closed) {
       if (!this.warnedClosed)
@@ -582,7 +534,8 @@ export class Persistence {
     if (this.open === null) this.open = { ts, parts: new Map() };
     // Serialized now, spread over the commits, rather than all at once when writing.
     const w = writes.map(
-      ([id, doc]) => `[${JSON.stringify(id)},${doc === null ? "null" : docText(doc)}]`,
+      ([id, doc, text]) =>
+        `[${JSON.stringify(id)},${doc === null ? "null" : (text ?? docText(doc))}]`,
     );
     this.open.parts.set(
       componentPath,
