@@ -64,6 +64,8 @@ test("64 concurrent clients leave counts that add up", async () => {
   expect(fiveHundreds).toBe(0);
   expect(accepted).toBeGreaterThan(300);
   expect(deleted).toBeGreaterThan(50);
+  // Deletes of an already deleted payment happened, and were 404s, not second deletions.
+  expect(notFound).toBeGreaterThan(0);
   const state = await t.run(async (ctx) => {
     const payments = [
       ...(await ctx.db.query("tempTransactions").take(10_000)),
