@@ -114,3 +114,28 @@ export async function stepScheduled(t: Backend): Promise<void> {
   vi.advanceTimersByTime(0);
   await t.finishInProgressScheduledFunctions();
 }
+
+/** A Hugging Face chat-completion answer, as the inference router sends it. */
+export function chatCompletionResponse(content: unknown): Response {
+  return new Response(
+    JSON.stringify({
+      id: "chatcmpl-test",
+      object: "chat.completion",
+      created: 1,
+      model: "meta-llama/Llama-3.1-8B-Instruct",
+      choices: [{ index: 0, finish_reason: "stop", message: { role: "assistant", content } }],
+      usage: { prompt_tokens: 120, completion_tokens: 30, total_tokens: 150 },
+    }),
+    { status: 200, headers: { "Content-Type": "application/json" } },
+  );
+}
+
+/** The replay driver's API client, on this backend's HTTP router. */
+export function apiClientFor(t: Backend) {
+  return {
+    async request(method: string, path: string, body?: unknown, headers?: Record<string, string>) {
+      const res = await call(t, method, path, { body, headers });
+      return { status: res.status, body: res.body as unknown, headers: res.headers };
+    },
+  };
+}

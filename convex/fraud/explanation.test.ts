@@ -6,6 +6,7 @@ import {
   type ExplanationFacts,
   type LlmSettings,
 } from "./explanation";
+import { chatCompletionResponse } from "../test.setup";
 
 const facts: ExplanationFacts = {
   amount: 612.4,
@@ -62,18 +63,7 @@ function recordingFetch(respond: (call: Call) => Response | Promise<Response>) {
   return { impl, calls };
 }
 
-const completion = (content: unknown) =>
-  new Response(
-    JSON.stringify({
-      id: "c1",
-      object: "chat.completion",
-      created: 1,
-      model: "meta-llama/Llama-3.1-8B-Instruct",
-      choices: [{ index: 0, finish_reason: "stop", message: { role: "assistant", content } }],
-      usage: { prompt_tokens: 120, completion_tokens: 30, total_tokens: 150 },
-    }),
-    { status: 200, headers: { "Content-Type": "application/json" } },
-  );
+const completion = chatCompletionResponse;
 
 afterEach(() => {
   vi.useRealTimers();

@@ -4,9 +4,16 @@ import { v } from "convex/values";
 import { expect, test, vi } from "vitest";
 import { internal } from "../_generated/api";
 import { readTransactionsCsv } from "../../scripts/ml/csv";
-import { replay, type ApiClient } from "../../scripts/replay/driver";
+import { replay } from "../../scripts/replay/driver";
 import { DEFAULT_LABEL_DELAY, replayEvents } from "../../scripts/replay/events";
-import { call, runScheduled, setupBackend, type Backend } from "../test.setup";
+import {
+  apiClientFor,
+  call,
+  chatCompletionResponse,
+  runScheduled,
+  setupBackend,
+  type Backend,
+} from "../test.setup";
 import { MAX_SCORING_ATTEMPTS } from "./pipeline";
 
 /**
@@ -67,25 +74,7 @@ function flakyLlm(): typeof fetch {
         init.signal?.addEventListener("abort", () => reject(new Error("aborted"))),
       );
     }
-    return Promise.resolve(
-      new Response(
-        JSON.stringify({
-          id: "c",
-          object: "chat.completion",
-          created: 1,
-          model: "meta-llama/Llama-3.1-8B-Instruct",
-          choices: [
-            {
-              index: 0,
-              finish_reason: "stop",
-              message: { role: "assistant", content: "Explained." },
-            },
-          ],
-          usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
-        }),
-        { status: 200, headers: { "Content-Type": "application/json" } },
-      ),
-    );
+    return Promise.resolve(chatCompletionResponse("Explained."));
   }) as typeof fetch;
 }
 
@@ -118,12 +107,7 @@ test("with 10 % faults every payment ends scored or failed, none twice, none los
   );
   const rows = Array.from({ length: 2_000 }, (_, i) => i);
   const events = replayEvents(sample, rows, DEFAULT_LABEL_DELAY);
-  const client: ApiClient = {
-    async request(method, path, body, headers) {
-      const res = await call(t, method, path, { body, headers });
-      return { status: res.status, body: res.body, headers: res.headers };
-    },
-  };
+  const client = apiClientFor(t);
   const { paymentIds, stats } = await replay(client, sample, events, {
     concurrency: 4,
     runId: "faults",

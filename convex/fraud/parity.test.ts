@@ -3,8 +3,8 @@ import { expect, test } from "vitest";
 import artifactJson from "../../models/fraud-model.json";
 import { readTransactionsCsv, type TransactionTable } from "../../scripts/ml/csv";
 import { DEFAULT_LABEL_DELAY, replayEvents } from "../../scripts/replay/events";
-import { replay, type ApiClient } from "../../scripts/replay/driver";
-import { call, runScheduled, setupBackend } from "../test.setup";
+import { replay } from "../../scripts/replay/driver";
+import { apiClientFor, runScheduled, setupBackend } from "../test.setup";
 import { computeFeatureMatrix, FEATURE_COUNT, FEATURE_NAMES } from "./features";
 import type { FraudModelArtifact } from "./model";
 import { scoreFeatureVectors } from "./network";
@@ -47,12 +47,7 @@ test("online features and scores equal the batch features and offline scores", a
   expect(events.filter((e) => e.kind === "label").length).toBeGreaterThan(20);
 
   const t = setupBackend({}, { indexed: true });
-  const client: ApiClient = {
-    async request(method, path, body, headers) {
-      const res = await call(t, method, path, { body, headers });
-      return { status: res.status, body: res.body, headers: res.headers };
-    },
-  };
+  const client = apiClientFor(t);
   // Each payment is scored as soon as it is posted, as it would be in real time.
   const { paymentIds, stats } = await replay(client, table, events, {
     concurrency: 1,

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { api, internal } from "../_generated/api";
 import {
   call,
+  chatCompletionResponse,
   createUser,
   postPayment,
   runScheduled,
@@ -126,24 +127,7 @@ test("with HF_TOKEN the LLM writes the explanation from the reasons", async () =
   const bodies: any[] = [];
   vi.stubGlobal("fetch", (_url: string, init: RequestInit) => {
     bodies.push(JSON.parse(init.body as string));
-    const response = new Response(
-      JSON.stringify({
-        id: "x",
-        object: "chat.completion",
-        created: 1,
-        model: "meta-llama/Llama-3.1-8B-Instruct",
-        choices: [
-          {
-            index: 0,
-            finish_reason: "stop",
-            message: { role: "assistant", content: "Looks fine." },
-          },
-        ],
-        usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
-      }),
-      { status: 200, headers: { "Content-Type": "application/json" } },
-    );
-    return Promise.resolve(response);
+    return Promise.resolve(chatCompletionResponse("Looks fine."));
   });
   const userId = await createUser(t);
   const id = (await postPayment(t, { userId, amount: 12 })).body.transaction.id;
