@@ -72,10 +72,7 @@ export const recordScore = internalMutation({
     const located = await locatePayment(ctx, paymentId);
     if (!located) return "gone";
     if (located.table === "transactions") return "already_scored";
-    const scored = await promoteToScored(ctx, located.doc, fraud);
-    await ctx.db.patch("transactions", scored._id, {
-      explanationDueAt: Date.now() + EXPLANATION_TIMEOUT_MS,
-    });
+    await promoteToScored(ctx, located.doc, fraud, Date.now() + EXPLANATION_TIMEOUT_MS);
     await ctx.scheduler.runAfter(0, internal.fraud.explain.explainPayment, { paymentId });
     return "scored";
   },

@@ -263,6 +263,7 @@ export async function promoteToScored(
   ctx: MutationCtx,
   staged: StagedPayment,
   fraud: FraudResult,
+  explanationDueAt?: number,
 ): Promise<ScoredPayment> {
   const {
     _id,
@@ -274,7 +275,12 @@ export async function promoteToScored(
     ...payment
   } = staged;
   await ctx.db.delete("tempTransactions", _id);
-  const id = await ctx.db.insert("transactions", { ...payment, status: "scored", fraud });
+  const id = await ctx.db.insert("transactions", {
+    ...payment,
+    status: "scored",
+    fraud,
+    explanationDueAt,
+  });
   return (await ctx.db.get("transactions", id))!;
 }
 
