@@ -128,9 +128,12 @@ test("the server stops cleanly on SIGTERM and its data is there after a restart"
     amount: 12.5,
     terminalId: "T-keep",
   });
-  // Scored within a second, on real timers.
+  // Decided and explained (by the template: no network here) within a second, on real timers.
   await new Promise((r) => setTimeout(r, 1_000));
-  expect((await api("GET", `/transactions/${transaction.id}`)).transaction.status).toBe("scored");
+  const scored = (await api("GET", `/transactions/${transaction.id}`)).transaction;
+  expect(scored.status).toBe("scored");
+  expect(["allow", "review", "block"]).toContain(scored.fraud.decision);
+  expect(scored.fraud.explanationSource).toBe("template");
   const before = await api("GET", "/transactions?limit=200");
   expect(before.data.length).toBeGreaterThan(0);
   expect(await stop(server)).toBe(0);
