@@ -41,7 +41,7 @@ import { DEFAULT_DATA_PATH, ensureDefaultDataset } from "./ml/dataset";
 import { apiClient, replay } from "./replay/driver";
 import { replayEvents } from "./replay/events";
 import { progressBar } from "./replay/progress";
-import { collectOutcomes, percentile, waitForDecisions } from "./replay/results";
+import { collectOutcomes, latencySummary, percentile, waitForDecisions } from "./replay/results";
 
 const artifact = artifactJson as unknown as FraudModelArtifact;
 const recordScore = makeFunctionReference<"mutation">("fraud/pipeline:recordScore");
@@ -400,12 +400,7 @@ async function ingest(table: TransactionTable, concurrency: number, payments: nu
     payments: rows.length,
     pending,
     throughputPerSecond: Math.round((rows.length / seconds) * 10) / 10,
-    decisionLatencyMs: {
-      p50: percentile(latencies, 50),
-      p95: percentile(latencies, 95),
-      p99: percentile(latencies, 99),
-      max: latencies[latencies.length - 1],
-    },
+    decisionLatencyMs: latencySummary(latencies),
   };
 }
 

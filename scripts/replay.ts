@@ -26,7 +26,7 @@ import { apiClient, replay, type ApiClient } from "./replay/driver";
 import { replayEvents } from "./replay/events";
 import { progressBar } from "./replay/progress";
 import { renderReport } from "./replay/report";
-import { collectOutcomes, countStatus, percentile, waitForDecisions } from "./replay/results";
+import { collectOutcomes, countStatus, latencySummary, waitForDecisions } from "./replay/results";
 
 const artifact = artifactJson as unknown as FraudModelArtifact;
 const DAY_MS = 86_400_000;
@@ -160,12 +160,7 @@ async function main(): Promise<void> {
     requests: stats,
     seconds: { send: round(sendSeconds, 1), total: round(totalSeconds, 1) },
     throughputPerSecond: round(rows.length / totalSeconds, 1),
-    decisionLatencyMs: {
-      p50: percentile(latencies, 50),
-      p95: percentile(latencies, 95),
-      p99: percentile(latencies, 99),
-      max: latencies[latencies.length - 1] ?? NaN,
-    },
+    decisionLatencyMs: latencySummary(latencies),
     decisions,
     modelVersions: [...versions],
     online: online && {
