@@ -103,7 +103,8 @@ describe("close and reopen", () => {
   for (const compactOnClose of [true, false]) {
     test(`same documents, ids, creation times and component data (compactOnClose ${compactOnClose})`, async () => {
       const dir = tmpDir();
-      const e1 = open(dir, { compactOnClose });
+      // A long flush interval keeps the commits buffered until close, as in a fresh process.
+      const e1 = open(dir, { compactOnClose, flushIntervalMs: 3_600_000 });
       const ids = (await e1.t.mutation(refs.addMany, { items: sampleItems })) as string[];
       await e1.t.mutation(refs.setN, { id: ids[0], n: 42 });
       await e1.t.mutation(refs.remove, { id: ids[2] });

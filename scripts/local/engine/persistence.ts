@@ -767,6 +767,9 @@ export class Persistence {
     if (this.timer !== null) clearInterval(this.timer);
     try {
       if (this.compaction !== null) await this.compaction;
+      // Commits of the last flush interval may still be buffered: write them first, so that
+      // `walBytes` counts them when deciding whether there is anything to compact.
+      this.writeNow();
       if (options.compact && this.walBytes > 0) await this.compact();
       await this.flush();
     } finally {
