@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { aucRoc, averagePrecision, cardPrecisionTopK } from "./metrics";
+import { aucRoc, averagePrecision, cardPrecisionCeiling, cardPrecisionTopK } from "./metrics";
 
 describe("AUC ROC", () => {
   test("hand-computed, without and with ties", () => {
@@ -49,5 +49,30 @@ describe("card precision top-k", () => {
   });
   test("k larger than the cards of a day divides by k", () => {
     expect(cardPrecisionTopK(input, 100).perDay[0].precision).toBeCloseTo(2 / 100, 12);
+  });
+});
+
+describe("card precision ceiling", () => {
+  test("hand-computed: signal cards per day, at most k, each counted on its first day only", () => {
+    // Day 0: cards 0, 1, 2 carry signal -> min(3, 2) / 2 = 1 (cards 0 and 1 found; 2 is not).
+    // Day 1: card 0 again (already found), card 2 (not found yet), card 3 without signal -> 1 / 2.
+    // Day 2: nothing with signal -> 0. Mean (1 + 0.5 + 0) / 3 = 0.5.
+    const input = {
+      day: [0, 0, 0, 0, 1, 1, 1, 2],
+      customer: [0, 1, 1, 2, 0, 2, 3, 4],
+      signal: [1, 1, 0, 1, 1, 1, 0, 0],
+    };
+    expect(cardPrecisionCeiling(input, 2)).toBeCloseTo(0.5, 12);
+    // With room for every card: day 0 -> 3/100, day 1 -> 0 (all found), day 2 -> 0.
+    expect(cardPrecisionCeiling(input, 100)).toBeCloseTo(3 / 100 / 3, 12);
+  });
+  test("a perfect ranker of the signal cards reaches it exactly", () => {
+    const input = {
+      day: [0, 0, 0, 1, 1, 1],
+      customer: [0, 1, 2, 0, 1, 3],
+      signal: [1, 0, 1, 0, 1, 1],
+    };
+    const perfect = cardPrecisionTopK({ ...input, score: input.signal, fraud: input.signal }, 2);
+    expect(cardPrecisionCeiling(input, 2)).toBeCloseTo(perfect.mean, 12);
   });
 });

@@ -121,3 +121,36 @@ export function cardPrecisionTopK(input: CardPrecisionInput, k: number): CardPre
   const mean = perDay.length ? perDay.reduce((s, d) => s + d.precision, 0) / perDay.length : NaN;
   return { mean, perDay };
 }
+
+export interface CardCeilingInput {
+  day: ArrayLike<number>;
+  customer: ArrayLike<number>;
+  /** 1 for a fraud a model could recognise from what it is allowed to know, else 0. */
+  signal: ArrayLike<number>;
+}
+
+/**
+ * The best card precision top-k any scoring could reach when only the `signal` frauds can be told
+ * apart from legitimate payments: for each day (ascending), the cards with a signal fraud that day
+ * that were not already found on an earlier day, at most k of them, divided by k; the mean over
+ * days. A perfect ranker puts those cards first and finds each on its first day, and
+ * {@link cardPrecisionTopK} then drops it from later days.
+ */
+export function cardPrecisionCeiling(input: CardCeilingInput, k: number): number {
+  const perDay = new Map<number, Set<number>>();
+  for (let i = 0; i < input.day.length; i++) {
+    const d = input.day[i];
+    let cards = perDay.get(d);
+    if (!cards) perDay.set(d, (cards = new Set()));
+    if (input.signal[i]) cards.add(input.customer[i]);
+  }
+  const found = new Set<number>();
+  let sum = 0;
+  const days = [...perDay.keys()].sort((a, b) => a - b);
+  for (const day of days) {
+    const fresh = [...(perDay.get(day) ?? [])].filter((c) => !found.has(c)).slice(0, k);
+    for (const c of fresh) found.add(c);
+    sum += fresh.length / k;
+  }
+  return days.length ? sum / days.length : NaN;
+}
