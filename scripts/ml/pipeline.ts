@@ -207,8 +207,11 @@ export interface StageModels {
 
 type Log = (message: string) => void;
 
-/** Trains scaler + logistic regression + network on the given rows with every feature. */
-async function trainStage(
+/**
+ * Trains scaler + logistic regression + network on the given rows with every feature; with
+ * `validation` rows, the network keeps its epoch of best validation average precision.
+ */
+export async function trainStage(
   data: Dataset,
   rows: Int32Array,
   neural: NeuralTrainOptions,
