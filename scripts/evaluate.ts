@@ -11,6 +11,7 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "./ml/args";
 import { buildArtifact, readArtifact } from "./ml/artifact";
+import { cpAt100Ceiling } from "./ml/ceiling";
 import {
   DEFAULT_DATA_PATH,
   ensureDefaultDataset,
@@ -25,7 +26,6 @@ import {
 } from "./ml/pipeline";
 import { getTrainTestSet, HANDBOOK_TRAIN_START } from "./ml/protocol";
 import { formatResultsTable, type TableRow } from "./ml/report";
-import { cpAt100Ceiling } from "./ml/ceiling";
 import { assessArtifact, NEURAL_ARG_DEFAULTS, neuralOptionsFrom } from "./ml/cli";
 
 async function main(): Promise<void> {
@@ -130,7 +130,7 @@ async function main(): Promise<void> {
   console.log(formatResultsTable(rows));
   if (ceiling !== null) {
     console.log(
-      `\nCP@100 within reach on this test window: ${ceiling.toFixed(3)} (a perfect ranker of every fraud except those of terminals compromised less than 7 days ago, whose labels are not known yet)`,
+      `\nCP@100 within reach on this test window: ${ceiling.toFixed(3)} (a perfect ranker of every fraud except those of compromised terminals whose first fraud is not known yet: about the first 7 days of each compromise)`,
     );
   }
   const out = {

@@ -1,18 +1,15 @@
 /**
  * Rolling validation before the test window (the handbook's prequential validation, chapter 5):
- * fold j trains on the 7 days from `trainStart - 14 - 7j` and validates on the handbook's test
- * week of that split (7 days from `trainStart - 7j`, known-compromised cards removed). Fold 0 is
- * exactly the training pipeline's validation stage; no fold sees a day of the test window.
+ * the k-th fold from the end trains on the 7 days from `trainStart - 14 - 7k` and validates on
+ * the handbook's test week of that split (7 days from `trainStart - 7k`, known-compromised cards
+ * removed). The last fold (k = 0) is exactly the training pipeline's validation stage; no fold
+ * sees a day of the test window (from `trainStart + 14`).
  */
-import type { NeuralTrainOptions } from "./neural";
-import { combineProbabilities } from "../../convex/fraud/model";
 import { cpAt100Ceiling } from "./ceiling";
+import type { NeuralTrainOptions } from "./neural";
 import {
-  assess,
   DEFAULT_LOGISTIC_OPTIONS,
-  fitEnsemble,
-  stageProbabilities,
-  trainStage,
+  validationStage,
   type Dataset,
   type ModelMetrics,
 } from "./pipeline";
@@ -37,7 +34,10 @@ export interface FoldResult {
   cpAt100Ceiling: number | null;
 }
 
-/** Trains the production configuration on one fold and measures it on its validation week. */
+/**
+ * Runs the pipeline's validation stage on one fold. Like the pipeline, it picks the network's
+ * epoch and fits the ensemble on the week it measures, so the figures are slightly optimistic.
+ */
 export async function validateFold(
   data: Dataset,
   trainStart: string,
@@ -48,31 +48,24 @@ export async function validateFold(
   if (split.train.length === 0 || split.test.length === 0) {
     throw new Error(`no data for the fold that trains from ${trainStart}`);
   }
-  const stage = await trainStage(
+  const validationStart = addDays(trainStart, 14);
+  const v = await validationStage(
     data,
-    split.train,
+    split,
     neural,
     DEFAULT_LOGISTIC_OPTIONS,
     log,
-    `fold validating ${addDays(trainStart, 14)}`,
-    { rows: split.test },
+    `fold validating ${validationStart}`,
   );
-  const p = stageProbabilities(data, stage, split.test);
-  stage.network.dispose();
-  const labels = Uint8Array.from(split.test, (i) => data.table.fraud[i]);
-  const ensemble = fitEnsemble(p.logistic, p.neural, labels);
-  const combined = p.logistic.map((pl, i) => combineProbabilities(ensemble, pl, p.neural[i]));
   let frauds = 0;
-  for (const y of labels) frauds += y;
+  for (const y of v.labels) frauds += y;
   return {
     trainStart,
-    validationStart: addDays(trainStart, 14),
+    validationStart,
     payments: split.test.length,
     frauds,
-    bestEpoch: stage.bestEpoch,
-    logistic: assess(data.table, split.test, p.logistic),
-    neural: assess(data.table, split.test, p.neural),
-    ensemble: assess(data.table, split.test, combined),
+    bestEpoch: v.bestEpoch,
+    ...v.metrics,
     cpAt100Ceiling: cpAt100Ceiling(data, split.test),
   };
 }

@@ -130,11 +130,13 @@ export interface CardCeilingInput {
 }
 
 /**
- * The best card precision top-k any scoring could reach when only the `signal` frauds can be told
+ * The card precision top-k a perfect ranker reaches when only the `signal` frauds can be told
  * apart from legitimate payments: for each day (ascending), the cards with a signal fraud that day
  * that were not already found on an earlier day, at most k of them, divided by k; the mean over
  * days. A perfect ranker puts those cards first and finds each on its first day, and
- * {@link cardPrecisionTopK} then drops it from later days.
+ * {@link cardPrecisionTopK} then drops it from later days. Exact while no day has more than k
+ * signal cards (otherwise, which k to find first matters, and this is a lower bound). A real
+ * ranker can exceed it by chance: the remaining top-k places may catch cards without signal.
  */
 export function cardPrecisionCeiling(input: CardCeilingInput, k: number): number {
   const perDay = new Map<number, Set<number>>();

@@ -211,7 +211,7 @@ type Log = (message: string) => void;
  * Trains scaler + logistic regression + network on the given rows with every feature; with
  * `validation` rows, the network keeps its epoch of best validation average precision.
  */
-export async function trainStage(
+async function trainStage(
   data: Dataset,
   rows: Int32Array,
   neural: NeuralTrainOptions,
@@ -319,6 +319,50 @@ export interface PipelineResult {
   seconds: { validationStage: number; finalStage: number; handbookLogistic: number };
 }
 
+export interface ValidationOutcome {
+  bestEpoch: number;
+  ensemble: EnsembleParameters;
+  /** Labels and calibrated (ensemble) probabilities of the validation rows. */
+  labels: Uint8Array;
+  probability: number[];
+  metrics: { logistic: ModelMetrics; neural: ModelMetrics; ensemble: ModelMetrics };
+}
+
+/**
+ * The validation stage of a split: trains both models on `split.train`, keeps the network's epoch
+ * of best average precision on `split.test` and fits the stacked ensemble there. The epoch and
+ * the ensemble are chosen on the rows the metrics are measured on, so the metrics are slightly
+ * optimistic next to a test week's.
+ */
+export async function validationStage(
+  data: Dataset,
+  split: TrainTestSplit,
+  neural: NeuralTrainOptions,
+  logisticOptions: LogisticTrainOptions,
+  log: Log,
+  label = "validation stage",
+): Promise<ValidationOutcome> {
+  const stage = await trainStage(data, split.train, neural, logisticOptions, log, label, {
+    rows: split.test,
+  });
+  const p = stageProbabilities(data, stage, split.test);
+  stage.network.dispose();
+  const labels = labelsOf(data.table, split.test);
+  const ensemble = fitEnsemble(p.logistic, p.neural, labels);
+  const probability = p.logistic.map((pl, i) => combineProbabilities(ensemble, pl, p.neural[i]));
+  return {
+    bestEpoch: stage.bestEpoch,
+    ensemble,
+    labels,
+    probability,
+    metrics: {
+      logistic: assess(data.table, split.test, p.logistic),
+      neural: assess(data.table, split.test, p.neural),
+      ensemble: assess(data.table, split.test, probability),
+    },
+  };
+}
+
 /** Runs both stages and the handbook baseline (see the module comment). */
 export async function runPipeline(
   data: Dataset,
@@ -342,38 +386,19 @@ export async function runPipeline(
   );
 
   let t0 = performance.now();
-  const vstage = await trainStage(
-    data,
-    vsplit.train,
-    neural,
-    logisticOptions,
-    log,
-    "validation stage",
-    {
-      rows: vsplit.test,
-    },
-  );
-  const vp = stageProbabilities(data, vstage, vsplit.test);
-  const vLabels = labelsOf(data.table, vsplit.test);
-  const ensemble = fitEnsemble(vp.logistic, vp.neural, vLabels);
-  const vEnsemble = vp.logistic.map((p, i) => combineProbabilities(ensemble, p, vp.neural[i]));
-  const thresholds = chooseThresholds(vEnsemble, vLabels);
-  const validationMetrics = {
-    logistic: assess(data.table, vsplit.test, vp.logistic),
-    neural: assess(data.table, vsplit.test, vp.neural),
-    ensemble: assess(data.table, vsplit.test, vEnsemble),
-  };
-  vstage.network.dispose();
+  const validation = await validationStage(data, vsplit, neural, logisticOptions, log);
+  const { ensemble, metrics: validationMetrics } = validation;
+  const thresholds = chooseThresholds(validation.probability, validation.labels);
   const validationSeconds = (performance.now() - t0) / 1000;
   log(
-    `validation: ensemble ${JSON.stringify(ensemble)}; AP logistic ${validationMetrics.logistic.ap.toFixed(4)}, neural ${validationMetrics.neural.ap.toFixed(4)}, ensemble ${validationMetrics.ensemble.ap.toFixed(4)}; best epoch ${vstage.bestEpoch}`,
+    `validation: ensemble ${JSON.stringify(ensemble)}; AP logistic ${validationMetrics.logistic.ap.toFixed(4)}, neural ${validationMetrics.neural.ap.toFixed(4)}, ensemble ${validationMetrics.ensemble.ap.toFixed(4)}; best epoch ${validation.bestEpoch}`,
   );
 
   t0 = performance.now();
   const final = await trainStage(
     data,
     split.train,
-    { ...neural, epochs: vstage.bestEpoch },
+    { ...neural, epochs: validation.bestEpoch },
     logisticOptions,
     log,
     "final stage",
