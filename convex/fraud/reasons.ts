@@ -1,4 +1,5 @@
 import type { Reason } from "../model/validators";
+import { TERMINAL_DELAY_DAYS } from "./features";
 
 /**
  * Turns per-feature contributions into the reasons an analyst reads. A feature's
@@ -27,9 +28,9 @@ function customerSpan(days: number): string {
   return days === 1 ? "the last 24 hours" : `the last ${days} days`;
 }
 
-/** Terminal windows end 7 days back: labels arrive with that delay. */
+/** "between 7 and 37 days ago": terminal windows end 7 days back, as labels arrive with that delay. */
 function terminalSpan(days: number): string {
-  return `the ${plural(days, "day", "days")} before last week`;
+  return `between ${TERMINAL_DELAY_DAYS} and ${TERMINAL_DELAY_DAYS + days} days ago`;
 }
 
 /**
@@ -61,13 +62,20 @@ export function describeFeature(feature: string, value: number, ctx: ReasonConte
     case feature.startsWith("CUSTOMER_ID_AMOUNT_ZSCORE_"):
       return `the amount is ${Math.abs(value).toFixed(1)} standard deviations ${value >= 0 ? "above" : "below"} this customer's ${days}-day norm`;
     case feature.startsWith("TERMINAL_ID_NB_TX_"):
-      return `the terminal processed ${plural(Math.round(value), "payment", "payments")} in ${terminalSpan(days)}`;
+      return `the terminal processed ${plural(Math.round(value), "payment", "payments")} ${terminalSpan(days)}`;
     case feature.startsWith("TERMINAL_ID_RISK_"):
       return value > 0
-        ? `${percent(value)} of this terminal's payments in ${terminalSpan(days)} were confirmed fraud`
-        : `none of this terminal's payments in ${terminalSpan(days)} were confirmed fraud`;
+        ? `${percent(value)} of this terminal's payments ${terminalSpan(days)} were confirmed fraud`
+        : `none of this terminal's payments ${terminalSpan(days)} were confirmed fraud`;
+    case feature === "TERMINAL_ID_NB_FRAUD_DAYS_22_TO_30_OF_30DAY_WINDOW":
+      // The oldest 9 days of the delayed 30-day window: a compromise that may be over.
+      return `the terminal had ${plural(Math.round(value), "confirmed fraud", "confirmed frauds")} between ${TERMINAL_DELAY_DAYS + 21} and ${TERMINAL_DELAY_DAYS + 30} days ago`;
     case feature.startsWith("TERMINAL_ID_NB_FRAUD_"):
-      return `the terminal had ${plural(Math.round(value), "confirmed fraud", "confirmed frauds")} in ${terminalSpan(days)}`;
+      return `the terminal had ${plural(Math.round(value), "confirmed fraud", "confirmed frauds")} ${terminalSpan(days)}`;
+    case feature.startsWith("TERMINAL_ID_FRAUD_AVG_AMOUNT_"):
+      return value > 0
+        ? `the terminal's confirmed frauds ${terminalSpan(days)} averaged ${money(value, ctx.currency)}`
+        : `the terminal had no confirmed fraud ${terminalSpan(days)}`;
     default:
       return `${feature.toLowerCase().replace(/_/g, " ")} is ${Number(value.toPrecision(4))}`;
   }
