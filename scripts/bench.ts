@@ -37,7 +37,7 @@ import type { FraudResult } from "../convex/model/validators";
 import { startLocalBackend, type LocalBackend } from "./local/backend";
 import { parseArgs } from "./ml/args";
 import { readTransactionsCsv, type TransactionTable } from "./ml/csv";
-import { DEFAULT_DATA_PATH, ensureDefaultDataset } from "./ml/dataset";
+import { resolveDataPath } from "./ml/dataset";
 import { apiClient, replay } from "./replay/driver";
 import { replayEvents } from "./replay/events";
 import { progressBar } from "./replay/progress";
@@ -412,11 +412,7 @@ async function main() {
     ingest: "2000",
     json: "",
   });
-  let dataPath = args.str("data");
-  if (!dataPath) {
-    dataPath = DEFAULT_DATA_PATH;
-    await ensureDefaultDataset(dataPath, log);
-  }
+  const dataPath = await resolveDataPath(args.str("data"), log);
   const table = await readTransactionsCsv(dataPath, (n) => log(`read ${n} rows`));
   const sizes = args.str("sizes").split(",").map(Number);
   const largest = Math.max(...sizes);

@@ -9,8 +9,8 @@
 import { DEFAULT_SIMULATOR_OPTIONS, simulate } from "./ml/simulator";
 import { writeTransactionsCsv } from "./ml/csv";
 import { parseArgs } from "./ml/args";
-
-export const DEFAULT_DATA_PATH = "data/transactions.csv";
+import { DEFAULT_DATA_PATH } from "./ml/dataset";
+import { timedLog } from "./ml/log";
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2), {
@@ -25,8 +25,7 @@ async function main(): Promise<void> {
     "sample-customers": "10",
   });
   const t0 = performance.now();
-  const log = (m: string) =>
-    console.error(`[data ${((performance.now() - t0) / 1000).toFixed(1)}s] ${m}`);
+  const log = timedLog("data");
   const result = simulate({
     customers: args.int("customers"),
     terminals: args.int("terminals"),

@@ -10,14 +10,10 @@
  */
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "./ml/args";
+import { timedLog } from "./ml/log";
 import { buildArtifact, readArtifact } from "./ml/artifact";
 import { cpAt100Ceiling } from "./ml/ceiling";
-import {
-  DEFAULT_DATA_PATH,
-  ensureDefaultDataset,
-  loadDataset,
-  writeHandbookFeatures,
-} from "./ml/dataset";
+import { resolveDataPath, loadDataset, writeHandbookFeatures } from "./ml/dataset";
 import {
   assess,
   handbookLogisticProbabilities,
@@ -38,13 +34,8 @@ async function main(): Promise<void> {
     ...NEURAL_ARG_DEFAULTS,
   });
   const t0 = performance.now();
-  const log = (m: string) =>
-    console.error(`[evaluate ${((performance.now() - t0) / 1000).toFixed(1)}s] ${m}`);
-  let dataPath = args.str("data");
-  if (!dataPath) {
-    dataPath = DEFAULT_DATA_PATH;
-    await ensureDefaultDataset(dataPath, log);
-  }
+  const log = timedLog("evaluate");
+  const dataPath = await resolveDataPath(args.str("data"), log);
   const { data, readSeconds, featureSeconds } = await loadDataset(dataPath, log);
   let featuresOutSeconds = 0;
   if (args.str("features-out")) {

@@ -19,7 +19,7 @@ import artifactJson from "../models/fraud-model.json";
 import type { FraudModelArtifact } from "../convex/fraud/model";
 import { parseArgs } from "./ml/args";
 import { parseUtcDateTime, readTransactionsCsv } from "./ml/csv";
-import { DEFAULT_DATA_PATH, ensureDefaultDataset } from "./ml/dataset";
+import { resolveDataPath } from "./ml/dataset";
 import { assess } from "./ml/pipeline";
 import { addDays, getTrainTestSet, HANDBOOK_TRAIN_START } from "./ml/protocol";
 import { apiClient, replay, type ApiClient } from "./replay/driver";
@@ -61,11 +61,7 @@ async function main(): Promise<void> {
     "max-payments": "0",
   });
   const log = (m: string) => console.error(`[replay] ${m}`);
-  let dataPath = args.str("data");
-  if (!dataPath) {
-    dataPath = DEFAULT_DATA_PATH;
-    await ensureDefaultDataset(dataPath, log);
-  }
+  const dataPath = await resolveDataPath(args.str("data"), log);
   const table = await readTransactionsCsv(dataPath, (n) => log(`read ${n} rows`));
   const from = parseUtcDateTime(args.str("from"));
   const until = parseUtcDateTime(args.str("to")) + DAY_MS;

@@ -12,8 +12,9 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { FEATURE_NAMES } from "../convex/fraud/features";
 import { parseArgs } from "./ml/args";
+import { timedLog } from "./ml/log";
 import { artifactVersion, buildArtifact, writeArtifact } from "./ml/artifact";
-import { DEFAULT_DATA_PATH, ensureDefaultDataset, loadDataset } from "./ml/dataset";
+import { resolveDataPath, loadDataset } from "./ml/dataset";
 import {
   assess,
   DEFAULT_LOGISTIC_OPTIONS,
@@ -37,13 +38,8 @@ async function main(): Promise<void> {
     ...NEURAL_ARG_DEFAULTS,
   });
   const t0 = performance.now();
-  const log = (m: string) =>
-    console.error(`[train ${((performance.now() - t0) / 1000).toFixed(1)}s] ${m}`);
-  let dataPath = args.str("data");
-  if (!dataPath) {
-    dataPath = DEFAULT_DATA_PATH;
-    await ensureDefaultDataset(dataPath, log);
-  }
+  const log = timedLog("train");
+  const dataPath = await resolveDataPath(args.str("data"), log);
   const { data } = await loadDataset(dataPath, log);
   const trainStart = args.str("train-start");
   const neural = neuralOptionsFrom(args);

@@ -11,10 +11,12 @@
  */
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "./ml/args";
+import { timedLog } from "./ml/log";
 import { NEURAL_ARG_DEFAULTS, neuralOptionsFrom } from "./ml/cli";
-import { DEFAULT_DATA_PATH, ensureDefaultDataset, loadDataset } from "./ml/dataset";
+import { resolveDataPath, loadDataset } from "./ml/dataset";
 import { foldTrainStarts, validateFold, type FoldResult } from "./ml/folds";
 import { HANDBOOK_TRAIN_START } from "./ml/protocol";
+import { markdownTable } from "./ml/report";
 
 const METRICS: [string, (r: FoldResult) => number][] = [
   ["AP LR", (r) => r.logistic.ap],
@@ -41,11 +43,7 @@ function formatFolds(folds: FoldResult[]): string {
     ]),
     ["mean", "", "", "", ...METRICS.map(([, f]) => fmt(mean(f)))],
   ];
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  const line = (r: string[]) => `| ${r.map((v, c) => v.padEnd(widths[c])).join(" | ")} |`;
-  return [line(rows[0]), `| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`]
-    .concat(rows.slice(1).map(line))
-    .join("\n");
+  return markdownTable(rows);
 }
 
 async function main(): Promise<void> {
@@ -56,17 +54,11 @@ async function main(): Promise<void> {
     json: "",
     ...NEURAL_ARG_DEFAULTS,
   });
-  const t0 = performance.now();
-  const log = (m: string) =>
-    console.error(`[validate ${((performance.now() - t0) / 1000).toFixed(1)}s] ${m}`);
-  let dataPath = args.str("data");
-  if (!dataPath) {
-    dataPath = DEFAULT_DATA_PATH;
-    await ensureDefaultDataset(dataPath, log);
-  }
+  if (args.int("folds") < 1) throw new Error("--folds must be at least 1");
+  const log = timedLog("validate");
+  const dataPath = await resolveDataPath(args.str("data"), log);
   const { data } = await loadDataset(dataPath, log);
   const neural = neuralOptionsFrom(args);
-  if (args.int("folds") < 1) throw new Error("--folds must be at least 1");
   const folds: FoldResult[] = [];
   for (const start of foldTrainStarts(args.str("train-start"), args.int("folds"))) {
     const r = await validateFold(data, start, neural, log);

@@ -13,8 +13,18 @@ export const DEFAULT_DATA_PATH = "data/transactions.csv";
 
 type Log = (message: string) => void;
 
+/**
+ * The data a script reads: the `--data` path when given, else the simulator's default dataset at
+ * {@link DEFAULT_DATA_PATH}, generated first when it does not exist yet.
+ */
+export async function resolveDataPath(given: string, log: Log): Promise<string> {
+  if (given) return given;
+  await ensureDefaultDataset(DEFAULT_DATA_PATH, log);
+  return DEFAULT_DATA_PATH;
+}
+
 /** Generates the simulator's default dataset at `path` unless it already exists. */
-export async function ensureDefaultDataset(path: string, log: Log): Promise<void> {
+async function ensureDefaultDataset(path: string, log: Log): Promise<void> {
   if (existsSync(path)) {
     log(`reusing ${path}`);
     return;

@@ -42,11 +42,16 @@ export interface TableRow {
   note: string;
 }
 
-function pad(s: string, n: number): string {
-  return s.length >= n ? s : s + " ".repeat(n - s.length);
+/** A fixed-width text table, also valid Markdown: the first row is the header. */
+export function markdownTable(rows: string[][]): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  const line = (r: string[]) => `| ${r.map((v, c) => v.padEnd(widths[c])).join(" | ")} |`;
+  return [line(rows[0]), `| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`]
+    .concat(rows.slice(1).map(line))
+    .join("\n");
 }
 
-/** A fixed-width text table (also valid Markdown). */
+/** Our rows, then the handbook's published ones. */
 export function formatResultsTable(ours: TableRow[]): string {
   const rows: string[][] = [["model", "AUC ROC", "AP", "CP@100", "source"]];
   for (const r of ours) {
@@ -67,11 +72,5 @@ export function formatResultsTable(ours: TableRow[]): string {
       `published, ${h.where}`.replace(/, $/, ""),
     ]);
   }
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  const line = (r: string[]) => `| ${r.map((v, c) => pad(v, widths[c])).join(" | ")} |`;
-  return [
-    line(rows[0]),
-    `| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`,
-    ...rows.slice(1).map(line),
-  ].join("\n");
+  return markdownTable(rows);
 }
