@@ -20,6 +20,16 @@ export default defineConfig({
           environment: "node",
         },
       },
+      {
+        // Volume, faults and concurrency: the app on the local engine (see system/setup.ts).
+        extends: true,
+        test: {
+          name: "system",
+          include: ["system/**/*.test.ts"],
+          environment: "node",
+          setupFiles: ["./convex/vitest.setup.ts"],
+        },
+      },
     ],
     testTimeout: 30_000,
   },

@@ -1,15 +1,10 @@
 import { env } from "./_generated/server";
-import {
-  DEFAULT_LLM_MODEL,
-  DEFAULT_LLM_PROVIDER,
-  DEFAULT_LLM_TIMEOUT_MS,
-  type LlmSettings,
-} from "./fraud/explanation";
 
 /**
  * Deployment settings, read from Convex environment variables
  * (`npx convex env set NAME value`). Read per call, never cached, so a changed
- * variable takes effect without a redeploy.
+ * variable takes effect without a redeploy. Every variable is declared in
+ * `convex.config.ts`; the README's configuration table lists the defaults.
  */
 
 function positiveInt(raw: string | undefined, fallback: number): number {
@@ -41,9 +36,42 @@ export function corsOrigins(): string[] {
 }
 
 /**
- * The LLM that writes explanations, or `null` without `HF_TOKEN` (then a template writes
- * them). `HF_MODEL` (default Llama 3.1 8B Instruct), `HF_PROVIDER` (default `auto`) and
- * `HF_TIMEOUT_MS` (default 8000) tune it.
+ * How many jobs each background pool runs at once (`SCORING_PARALLELISM`, default 4;
+ * `EXPLANATION_PARALLELISM`, default 2). Convex's Starter plan runs 8 scheduled functions at
+ * once; the defaults leave room for the pools' own loops and the crons, and the explanation
+ * pool, whose LLM calls take seconds, can never hold the slots scoring needs.
+ */
+export function poolParallelism(): { scoring: number; explanations: number } {
+  return {
+    scoring: positiveInt(env.SCORING_PARALLELISM, 4),
+    explanations: positiveInt(env.EXPLANATION_PARALLELISM, 2),
+  };
+}
+
+/** How much the pools log (`POOL_LOG_LEVEL`: DEBUG, INFO, REPORT (default), WARN, ERROR). */
+export function poolLogLevel(): "DEBUG" | "INFO" | "REPORT" | "WARN" | "ERROR" {
+  const level = env.POOL_LOG_LEVEL?.trim().toUpperCase();
+  return level === "DEBUG" || level === "INFO" || level === "WARN" || level === "ERROR"
+    ? level
+    : "REPORT";
+}
+
+export const DEFAULT_LLM_MODEL = "meta-llama/Llama-3.1-8B-Instruct";
+export const DEFAULT_LLM_PROVIDER = "auto";
+export const DEFAULT_LLM_TIMEOUT_MS = 8_000;
+
+/** The LLM that writes explanations; `null` without `HF_TOKEN` (then a template writes them). */
+export type LlmSettings = {
+  token: string;
+  model: string;
+  /** Hugging Face inference provider, or "auto" to let the router choose. */
+  provider: string;
+  timeoutMs: number;
+};
+
+/**
+ * The LLM that writes explanations, or `null` without `HF_TOKEN`. `HF_MODEL` (default Llama 3.1
+ * 8B Instruct), `HF_PROVIDER` (default `auto`) and `HF_TIMEOUT_MS` (default 8000) tune it.
  */
 export function llmSettings(): LlmSettings | null {
   const token = env.HF_TOKEN?.trim();

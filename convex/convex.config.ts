@@ -1,6 +1,7 @@
 import { defineApp } from "convex/server";
 import { v } from "convex/values";
 import rateLimiter from "@convex-dev/rate-limiter/convex.config.js";
+import workpool from "@convex-dev/workpool/convex.config.js";
 
 /**
  * The app: its components and the environment variables it reads (all optional;
@@ -11,6 +12,9 @@ const app = defineApp({
     API_KEYS: v.optional(v.string()),
     RATE_LIMIT_PER_MINUTE: v.optional(v.string()),
     CORS_ORIGINS: v.optional(v.string()),
+    SCORING_PARALLELISM: v.optional(v.string()),
+    EXPLANATION_PARALLELISM: v.optional(v.string()),
+    POOL_LOG_LEVEL: v.optional(v.string()),
     HF_TOKEN: v.optional(v.string()),
     HF_MODEL: v.optional(v.string()),
     HF_PROVIDER: v.optional(v.string()),
@@ -22,5 +26,8 @@ const app = defineApp({
   },
 });
 app.use(rateLimiter);
+// Background jobs: one pool per kind, so slow LLM calls never hold the slots scoring needs.
+app.use(workpool, { name: "scoringPool" });
+app.use(workpool, { name: "explanationPool" });
 
 export default app;

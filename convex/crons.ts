@@ -3,8 +3,8 @@ import { internal } from "./_generated/api";
 
 const crons = cronJobs();
 
-// The safety net of the scoring pipeline: scheduled actions run at most once, so payments
-// whose scoring or explanation went quiet are picked up here (see fraud/pipeline.ts).
-crons.interval("sweep stuck payments", { seconds: 30 }, internal.fraud.pipeline.sweep, {});
+// The pools record every outcome themselves; this covers what a pool can lose (see
+// fraud/watchdog.ts).
+crons.interval("watchdog", { seconds: 30 }, internal.fraud.watchdog.run, {});
 
 export default crons;

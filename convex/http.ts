@@ -3,7 +3,7 @@ import { corsRouter } from "convex-helpers/server/cors";
 import { httpAction } from "./_generated/server";
 import { corsOrigins } from "./config";
 import { handleApiRequest } from "./rest/dispatch";
-import { API_PREFIX } from "./rest/routeTable";
+import { API_PREFIX } from "./rest/constants";
 
 /** Every REST request goes through one dispatcher, which also answers 404 and 405 in JSON. */
 const api = httpAction(async (ctx, request) => await handleApiRequest(ctx, request));

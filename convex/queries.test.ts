@@ -1,7 +1,7 @@
 import { expect, test } from "vitest";
 import { api } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
-import { promoteToScored } from "./model/payments";
+import { promoteToScored } from "./model/payments/lifecycle";
 import { call, createUser, postPayment, setupBackend, type Backend } from "./test.setup";
 
 const ISSUER = "https://auth.example.com";
@@ -82,19 +82,23 @@ async function score(t: Backend, paymentId: string) {
       .query("tempTransactions")
       .withIndex("by_paymentId", (q) => q.eq("paymentId", paymentId))
       .unique();
-    await promoteToScored(ctx, staged!, {
-      score: 91,
-      probability: 0.91,
-      level: "high",
-      decision: "block",
-      reasons: [],
-      attributionMethod: "test",
-      models: { logistic: { probability: 0.9 }, neural: { probability: 0.92 } },
-      features: {},
-      modelVersion: "test",
-      scoredAt: Date.now(),
-      latencyMs: 3,
-    });
+    await promoteToScored(
+      ctx,
+      staged!,
+      {
+        score: 91,
+        probability: 0.91,
+        decision: "block",
+        reasons: [],
+        attributionMethod: "test",
+        models: { logistic: { probability: 0.9 }, neural: { probability: 0.92 } },
+        features: {},
+        modelVersion: "test",
+        scoredAt: Date.now(),
+        latencyMs: 3,
+      },
+      {},
+    );
   });
 }
 

@@ -1,8 +1,9 @@
 /// <reference types="vite/client" />
 import rateLimiter from "@convex-dev/rate-limiter/test";
-import { convexTest } from "convex-test";
+import workpool from "@convex-dev/workpool/test";
+import { convexTest, type TestConvex } from "convex-test";
 import { vi } from "vitest";
-import { createLocalEngine } from "../scripts/local/engine";
+import { API_PREFIX } from "./rest/constants";
 import schema from "./schema";
 
 /** Every Convex module, as the deployment would load it (tests and this file excluded). */
@@ -16,26 +17,36 @@ export const modules = import.meta.glob([
 export const API_KEY = "test-key";
 export const OTHER_API_KEY = "second-key";
 
-/**
- * A fresh backend with the rate limiter component, real Convex transaction limits,
- * and the API keys the tests use. Timers are faked, so scheduled functions (scoring,
- * explanations) run only when a test advances them (`runScheduled`, `stepScheduled`).
- * `indexed` runs it on the local engine's indexed storage, for tests that store more
- * documents than stock convex-test (which scans every document per query) can handle.
- */
-export function setupBackend(env: Record<string, string> = {}, { indexed = false } = {}) {
-  vi.useFakeTimers();
+/** The components `convex.config.ts` installs, registered with their own test helpers. */
+export function registerComponents(t: TestConvex<typeof schema>): void {
+  rateLimiter.register(t);
+  workpool.register(t, "scoringPool");
+  workpool.register(t, "explanationPool");
+}
+
+/** The environment every test backend starts with: the tests' API keys, no rate limiting. */
+export function stubTestEnv(env: Record<string, string> = {}): void {
   vi.stubEnv("API_KEYS", `${API_KEY},${OTHER_API_KEY}`);
   vi.stubEnv("RATE_LIMIT_PER_MINUTE", "100000");
+  vi.stubEnv("POOL_LOG_LEVEL", "WARN");
   for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
-  const t = indexed
-    ? createLocalEngine(schema, modules, { dataDir: null, transactionLimits: true }).t
-    : convexTest({ schema, modules, transactionLimits: true });
-  rateLimiter.register(t);
+}
+
+/**
+ * A fresh backend on stock convex-test with the app's components and real Convex transaction
+ * limits. Timers are faked, so background jobs (scoring, explanations) run only when a test
+ * advances them (`runScheduled`, `stepScheduled`). Tests that need volume run in the `system`
+ * project instead, on the local engine (`system/setup.ts`).
+ */
+export function setupBackend(env: Record<string, string> = {}) {
+  vi.useFakeTimers();
+  stubTestEnv(env);
+  const t = convexTest({ schema, modules, transactionLimits: true });
+  registerComponents(t);
   return t;
 }
 
-export type Backend = ReturnType<typeof setupBackend>;
+export type Backend = TestConvex<typeof schema>;
 
 export type ApiResponse = { status: number; headers: Headers; body: any };
 
@@ -61,7 +72,7 @@ export async function call(
   let body: string | undefined = options.rawBody;
   if (options.body !== undefined) body = JSON.stringify(options.body);
   if (body !== undefined) headers["Content-Type"] ??= "application/json";
-  const response = await t.fetch(`/api/v1${path}`, { method, headers, body });
+  const response = await t.fetch(`${API_PREFIX}${path}`, { method, headers, body });
   const text = await response.text();
   return {
     status: response.status,
@@ -101,9 +112,13 @@ export async function postPayment(
   });
 }
 
-/** Runs every scheduled function, and those they schedule, to completion (fake timers). */
+/**
+ * Runs every scheduled function, and those they schedule, to completion (fake timers). A
+ * payment's jobs take a few dozen generations through the pools (their loops poll while they
+ * cool down), and concurrent tests interleave many, hence the generous bound.
+ */
 export async function runScheduled(t: Backend): Promise<void> {
-  await t.finishAllScheduledFunctions(() => vi.runAllTimers());
+  await t.finishAllScheduledFunctions(() => vi.runAllTimers(), 10_000);
 }
 
 /**

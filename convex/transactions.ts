@@ -1,21 +1,28 @@
 import { paginationOptsValidator } from "convex/server";
 import { v } from "convex/values";
-import { zodOutputToConvex } from "convex-helpers/server/zod4";
-import { internalMutation, internalQuery, query } from "./_generated/server";
-import { canRead, requireViewer } from "./model/access";
+import { internalMutation, internalQuery } from "./_generated/server";
+import { enqueueScoring } from "./fraud/scoring";
+import { paymentApiMutation, paymentApiQuery, viewerQuery } from "./functions";
+import { canRead } from "./model/access";
 import { fail } from "./model/errors";
 import {
   deletePayment,
   labelPayment,
-  listPayments,
-  locatePayment,
   stagePayment,
-  toPaymentPage,
-  toPaymentView,
   updatePaymentDetails,
-} from "./model/payments";
-import { feedbackLabel, paymentPage, paymentStatus, paymentView } from "./model/validators";
-import { createTransactionBody, updateTransactionBody } from "./rest/schemas";
+} from "./model/payments/lifecycle";
+import { listPayments } from "./model/payments/list";
+import { locatePayment } from "./model/payments/locate";
+import {
+  descriptiveChanges,
+  feedbackLabel,
+  idempotency,
+  paymentPage,
+  paymentStatus,
+  paymentSubmission,
+  paymentView,
+} from "./model/payments/validators";
+import { toPaymentPage, toPaymentView } from "./model/payments/view";
 
 const paginationResult = v.object({
   page: v.array(paymentView),
@@ -28,35 +35,31 @@ const paginationResult = v.object({
  * `pending` to `scored` (and its explanation) live. Analysts see every payment,
  * a customer only its own; anything else reads as `null`.
  */
-export const get = query({
+export const get = viewerQuery({
   args: { id: v.string() },
   returns: v.union(paymentView, v.null()),
   handler: async (ctx, { id }) => {
-    const viewer = await requireViewer(ctx);
     const located = await locatePayment(ctx, id);
-    if (!located || !canRead(viewer, located.doc.userId)) return null;
+    if (!located || !canRead(ctx.viewer, located.doc.userId)) return null;
     return toPaymentView(located.doc);
   },
 });
 
 /** A customer's payments, newest first, for `usePaginatedQuery`. */
-export const listForUser = query({
+export const listForUser = viewerQuery({
   args: { userId: v.id("users"), paginationOpts: paginationOptsValidator },
   returns: paginationResult,
   handler: async (ctx, { userId, paginationOpts }) => {
-    const viewer = await requireViewer(ctx);
-    if (!canRead(viewer, userId)) fail("forbidden", "You may only list your own payments.");
+    if (!canRead(ctx.viewer, userId)) fail("forbidden", "You may only list your own payments.");
     return await listPayments(ctx, { userId }, paginationOpts);
   },
 });
 
-// The functions below serve the REST API (which checks the API key first).
+// The functions below serve the REST API, which checks the API key first.
 
+/** Stages a payment and enqueues its scoring, in one transaction. */
 export const createForApi = internalMutation({
-  args: {
-    input: zodOutputToConvex(createTransactionBody),
-    idempotency: v.union(v.object({ key: v.string(), requestHash: v.string() }), v.null()),
-  },
+  args: { input: paymentSubmission, idempotency: v.union(idempotency, v.null()) },
   returns: v.object({ transaction: paymentView, created: v.boolean() }),
   handler: async (ctx, { input, idempotency }) => {
     const userId = ctx.db.normalizeId("users", input.userId);
@@ -66,17 +69,15 @@ export const createForApi = internalMutation({
       ]);
     }
     const { payment, created } = await stagePayment(ctx, { ...input, userId }, idempotency);
+    if (created && payment.status !== "scored") await enqueueScoring(ctx, payment);
     return { transaction: toPaymentView(payment), created };
   },
 });
 
-export const getForApi = internalQuery({
-  args: { id: v.string() },
-  returns: v.union(paymentView, v.null()),
-  handler: async (ctx, { id }) => {
-    const located = await locatePayment(ctx, id);
-    return located ? toPaymentView(located.doc) : null;
-  },
+export const getForApi = paymentApiQuery({
+  args: {},
+  returns: paymentView,
+  handler: (ctx) => Promise.resolve(toPaymentView(ctx.payment.doc)),
 });
 
 export const listForApi = internalQuery({
@@ -108,21 +109,24 @@ export const listForApi = internalQuery({
   },
 });
 
-export const updateForApi = internalMutation({
-  args: { id: v.string(), changes: zodOutputToConvex(updateTransactionBody) },
+export const updateForApi = paymentApiMutation({
+  args: { changes: descriptiveChanges },
   returns: paymentView,
-  handler: async (ctx, { id, changes }) =>
-    toPaymentView(await updatePaymentDetails(ctx, id, changes)),
+  handler: async (ctx, { changes }) =>
+    toPaymentView(await updatePaymentDetails(ctx, ctx.payment, changes)),
 });
 
-export const deleteForApi = internalMutation({
-  args: { id: v.string() },
-  returns: v.boolean(),
-  handler: async (ctx, { id }) => await deletePayment(ctx, id),
+export const deleteForApi = paymentApiMutation({
+  args: {},
+  returns: v.null(),
+  handler: async (ctx) => {
+    await deletePayment(ctx, ctx.payment);
+    return null;
+  },
 });
 
-export const labelForApi = internalMutation({
-  args: { id: v.string(), label: feedbackLabel },
+export const labelForApi = paymentApiMutation({
+  args: { label: feedbackLabel },
   returns: paymentView,
-  handler: async (ctx, { id, label }) => toPaymentView(await labelPayment(ctx, id, label)),
+  handler: async (ctx, { label }) => toPaymentView(await labelPayment(ctx, ctx.payment, label)),
 });

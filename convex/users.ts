@@ -1,55 +1,44 @@
 import { v } from "convex/values";
-import { zodOutputToConvex } from "convex-helpers/server/zod4";
-import { internalMutation, internalQuery, query } from "./_generated/server";
-import { canRead, requireViewer } from "./model/access";
+import { internalMutation } from "./_generated/server";
+import { userApiMutation, userApiQuery, viewerQuery } from "./functions";
+import { canRead } from "./model/access";
 import { fail } from "./model/errors";
-import { deleteUserDataBatch, userHasPayments } from "./model/payments";
-import { createUser, toUserView, updateUser } from "./model/users";
-import { userView } from "./model/validators";
-import { createUserBody, updateUserBody } from "./rest/schemas";
+import { deleteUserDataBatch, userHasPayments } from "./model/payments/lifecycle";
+import { createUser, toUserView, updateUser } from "./model/users/users";
+import { newUser, userChanges, userView } from "./model/users/validators";
 
 /** Payments deleted per mutation when a user is deleted with `cascade`. */
 export const CASCADE_BATCH_SIZE = 256;
 
 /** A user, for `useQuery`: analysts see any user, a customer only itself. */
-export const get = query({
+export const get = viewerQuery({
   args: { id: v.id("users") },
   returns: v.union(userView, v.null()),
   handler: async (ctx, { id }) => {
-    const viewer = await requireViewer(ctx);
-    if (!canRead(viewer, id)) return null;
+    if (!canRead(ctx.viewer, id)) return null;
     const user = await ctx.db.get("users", id);
     return user ? toUserView(user) : null;
   },
 });
 
-// The functions below serve the REST API. Ids arrive as untrusted path segments, so
-// they are taken as strings and normalised here: an id of another table is a 404.
+// The functions below serve the REST API, which checks the API key first.
 
-export const getForApi = internalQuery({
-  args: { id: v.string() },
-  returns: v.union(userView, v.null()),
-  handler: async (ctx, { id }) => {
-    const userId = ctx.db.normalizeId("users", id);
-    const user = userId ? await ctx.db.get("users", userId) : null;
-    return user ? toUserView(user) : null;
-  },
+export const getForApi = userApiQuery({
+  args: {},
+  returns: userView,
+  handler: (ctx) => Promise.resolve(toUserView(ctx.user)),
 });
 
 export const createForApi = internalMutation({
-  args: { input: zodOutputToConvex(createUserBody) },
+  args: { input: newUser },
   returns: userView,
   handler: async (ctx, { input }) => toUserView(await createUser(ctx, input)),
 });
 
-export const updateForApi = internalMutation({
-  args: { id: v.string(), changes: zodOutputToConvex(updateUserBody) },
+export const updateForApi = userApiMutation({
+  args: { changes: userChanges },
   returns: userView,
-  handler: async (ctx, { id, changes }) => {
-    const userId = ctx.db.normalizeId("users", id);
-    if (!userId) fail("not_found", "User not found.");
-    return toUserView(await updateUser(ctx, userId, changes));
-  },
+  handler: async (ctx, { changes }) => toUserView(await updateUser(ctx, ctx.user._id, changes)),
 });
 
 /**
@@ -59,13 +48,11 @@ export const updateForApi = internalMutation({
  * user in the same transaction that sees nothing left, so a payment posted meanwhile is
  * never orphaned.
  */
-export const deleteStepForApi = internalMutation({
-  args: { id: v.string(), cascade: v.boolean() },
+export const deleteStepForApi = userApiMutation({
+  args: { cascade: v.boolean() },
   returns: v.object({ done: v.boolean(), deletedPayments: v.number() }),
-  handler: async (ctx, { id, cascade }) => {
-    const userId = ctx.db.normalizeId("users", id);
-    const user = userId ? await ctx.db.get("users", userId) : null;
-    if (!userId || !user) fail("not_found", "User not found.");
+  handler: async (ctx, { cascade }) => {
+    const userId = ctx.user._id;
     if (!cascade) {
       if (await userHasPayments(ctx, userId)) {
         fail(

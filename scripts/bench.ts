@@ -14,26 +14,20 @@
  *    second, and the time from POST to decision.
  */
 import { writeFileSync } from "node:fs";
-import { makeFunctionReference } from "convex/server";
-import artifactJson from "../models/fraud-model.json";
 import type { Id } from "../convex/_generated/dataModel";
-import {
-  computeFeatureMatrix,
-  computeFeatures,
-  customerDayAggregates,
-  DAY_MS,
-  terminalDayAggregates,
-} from "../convex/fraud/features";
-import { customerWindowStats, recordInHistory, terminalWindowStats } from "../convex/fraud/history";
-import {
-  combineProbabilities,
-  logisticContributions,
-  logisticProbabilities,
-  standardise,
-  type FraudModelArtifact,
-} from "../convex/fraud/model";
-import { networkAttributions, predictNetwork } from "../convex/fraud/network";
-import type { FraudResult } from "../convex/model/validators";
+import { computeFeatureMatrix } from "../convex/ml/batch";
+import { computeFeatures } from "../convex/ml/features";
+import { customerStatsKind, dayAggregates, terminalStatsKind } from "../convex/ml/statistics";
+import { DAY_MS } from "../convex/ml/time";
+import { customerWindowStats, terminalWindowStats } from "../convex/model/history/windowStats";
+import { recordInHistory } from "../convex/model/history/aggregates";
+import { combineProbabilities } from "../convex/ml/decision";
+import { logisticContributions, logisticProbabilities, standardise } from "../convex/ml/logistic";
+import { committedArtifact } from "../convex/ml/artifact";
+import { networkAttributions, predictNetwork } from "../convex/ml/network";
+import type { StoredFraudResult } from "../convex/model/payments/validators";
+import type { WorkId } from "@convex-dev/workpool";
+import { internal } from "../convex/_generated/api";
 import { startLocalBackend, type LocalBackend } from "./local/backend";
 import { parseArgs } from "./ml/args";
 import { readTransactionsCsv, type TransactionTable } from "./ml/csv";
@@ -43,18 +37,16 @@ import { replayEvents } from "./replay/events";
 import { progressBar } from "./replay/progress";
 import { collectOutcomes, latencySummary, percentile, waitForDecisions } from "./replay/results";
 
-const artifact = artifactJson as unknown as FraudModelArtifact;
-const recordScore = makeFunctionReference<"mutation">("fraud/pipeline:recordScore");
+const artifact = committedArtifact;
 const log = (m: string) => console.error(`[bench] ${m}`);
 const YEAR_MS = 365 * DAY_MS;
 const STEPS = ["historyRead", "features", "logistic", "network", "write"] as const;
 type Step = (typeof STEPS)[number];
 
 /** A payment whose fraud result is not the point: stored history only. */
-const storedResult: FraudResult = {
+const storedResult: StoredFraudResult = {
   score: 0,
   probability: 0,
-  level: "low",
   decision: "allow",
   reasons: [],
   attributionMethod: "bench",
@@ -124,11 +116,11 @@ async function store(
   }
   const docs: { kind: "c" | "t"; key: number | string; day: number; stats: object }[] = [];
   for (const [customer, list] of byCustomer) {
-    for (const [day, stats] of customerDayAggregates(list))
+    for (const [day, stats] of dayAggregates(customerStatsKind, list))
       docs.push({ kind: "c", key: customer, day, stats });
   }
   for (const [terminal, list] of byTerminal) {
-    for (const [day, stats] of terminalDayAggregates(list))
+    for (const [day, stats] of dayAggregates(terminalStatsKind, list))
       docs.push({ kind: "t", key: terminal, day, stats });
   }
   for (let start = 0; start < docs.length; start += CHUNK) {
@@ -188,8 +180,6 @@ async function scoreProbes(
         ...subject,
         currency: "USD",
         status: "pending",
-        attempts: 1,
-        retryAt: receivedAt + 60_000,
       });
       await recordInHistory(ctx, subject);
     });
@@ -216,9 +206,19 @@ async function scoreProbes(
     const tNetwork = performance.now() - t0;
     const probability = combineProbabilities(artifact.ensemble, pLogistic, pNeural);
     t0 = performance.now();
-    await backend.t.mutation(recordScore, {
-      paymentId,
-      fraud: { ...storedResult, probability, modelVersion: artifact.version },
+    // What the scoring pool's onComplete does with the job's outcome.
+    const { scoredAt: _s, latencyMs: _l, ...assessment } = storedResult;
+    await backend.t.mutation(internal.fraud.scoring.recordOutcome, {
+      workId: "bench" as WorkId,
+      context: { paymentId },
+      result: {
+        kind: "success",
+        returnValue: {
+          kind: "scored",
+          assessment: { ...assessment, probability, modelVersion: artifact.version },
+          scoredAt: Date.now(),
+        },
+      },
     });
     const tWrite = performance.now() - t0;
 
@@ -229,7 +229,7 @@ async function scoreProbes(
     times.write.push(tWrite);
     times.total.push(tHistory + tFeatures + tLogistic + tNetwork + tWrite);
     documentsRead.push(reads);
-    // The explanation recordScore schedules is not part of scoring: let it run now, so
+    // The explanation the record enqueues is not part of scoring: let it run now, so
     // it does not interleave with the next probe's measurements.
     await new Promise((r) => setTimeout(r, 0));
     await backend.t.finishInProgressScheduledFunctions();
@@ -410,73 +410,83 @@ async function main() {
     sizes: "10000,100000,1000000",
     probes: "300",
     ingest: "2000",
+    /** Sections to run: scoring, features, ingest. */
+    only: "scoring,features,ingest",
     json: "",
   });
+  const only = new Set(args.str("only").split(","));
   const dataPath = await resolveDataPath(args.str("data"), log);
   const table = await readTransactionsCsv(dataPath, (n) => log(`read ${n} rows`));
   const sizes = args.str("sizes").split(",").map(Number);
   const largest = Math.max(...sizes);
 
-  const scoring: Record<string, SizeResult> = {};
-  for (const size of sizes) {
-    log(`scoring with ${size} payments stored`);
-    scoring[String(size)] = await scoringAtSize(table, size, args.int("probes"), size === largest);
-  }
-
-  log("batch features over the whole dataset");
-  const tf0 = performance.now();
-  computeFeatureMatrix(table);
-  const featureSeconds = (performance.now() - tf0) / 1000;
-  const batchFeatures = {
-    rows: table.length,
-    seconds: Math.round(featureSeconds * 100) / 100,
-    rowsPerSecond: Math.round(table.length / featureSeconds),
-  };
-
-  const ingestResults = [];
-  for (const concurrency of [1, 8, 64]) {
-    log(`ingest at concurrency ${concurrency}`);
-    ingestResults.push(await ingest(table, concurrency, args.int("ingest")));
-  }
-
-  const small = scoring[String(Math.min(...sizes))];
-  const big = scoring[String(largest)];
-  const growth = {
-    costRatio1MTo10k: Math.round((big.steps.total.p50 / small.steps.total.p50) * 100) / 100,
-    docsReadRatio1MTo10k:
-      Math.round((big.documentsRead.mean / small.documentsRead.mean) * 100) / 100,
-  };
-  const result = {
-    modelVersion: artifact.version,
-    scoring,
-    growth,
-    batchFeatures,
-    ingest: ingestResults,
-  };
-
+  const result: Record<string, unknown> = { modelVersion: artifact.version };
   const ms = (x: number) => x.toFixed(2).padStart(8);
-  console.log("\nScoring cost per payment (ms, p50 / p99), in process");
-  console.log(
-    `${"stored".padEnd(16)}${STEPS.map((s) => s.padStart(18)).join("")}${"total".padStart(18)}  docs read`,
-  );
-  const row = (name: string, r: ScoringResult) =>
+
+  if (only.has("scoring")) {
+    const scoring: Record<string, SizeResult> = {};
+    for (const size of sizes) {
+      log(`scoring with ${size} payments stored`);
+      scoring[String(size)] = await scoringAtSize(
+        table,
+        size,
+        args.int("probes"),
+        size === largest,
+      );
+    }
+    const small = scoring[String(Math.min(...sizes))];
+    const big = scoring[String(largest)];
+    const growth = {
+      costRatio1MTo10k: Math.round((big.steps.total.p50 / small.steps.total.p50) * 100) / 100,
+      docsReadRatio1MTo10k:
+        Math.round((big.documentsRead.mean / small.documentsRead.mean) * 100) / 100,
+    };
+    Object.assign(result, { scoring, growth });
+    console.log("\nScoring cost per payment (ms, p50 / p99), in process");
     console.log(
-      `${name.padEnd(16)}${[...STEPS, "total" as const].map((s) => `${ms(r.steps[s].p50)} /${ms(r.steps[s].p99)}`).join(" ")}  ${r.documentsRead.mean} (max ${r.documentsRead.max})`,
+      `${"stored".padEnd(16)}${STEPS.map((s) => s.padStart(18)).join("")}${"total".padStart(18)}  docs read`,
     );
-  for (const size of sizes) row(String(size), scoring[String(size)]);
-  const hot = scoring[String(largest)].hotTerminal;
-  if (hot) row("hot terminal", hot);
-  console.log(
-    `\ngrowth 1M / 10k: cost x${growth.costRatio1MTo10k}, documents read x${growth.docsReadRatio1MTo10k}`,
-  );
-  console.log(
-    `batch features: ${batchFeatures.rows} rows in ${batchFeatures.seconds} s (${batchFeatures.rowsPerSecond} rows/s)`,
-  );
-  console.log("\nLocal-mode ingest through the REST API");
-  for (const r of ingestResults) {
+    const row = (name: string, r: ScoringResult) =>
+      console.log(
+        `${name.padEnd(16)}${[...STEPS, "total" as const].map((s) => `${ms(r.steps[s].p50)} /${ms(r.steps[s].p99)}`).join(" ")}  ${r.documentsRead.mean} (max ${r.documentsRead.max})`,
+      );
+    for (const size of sizes) row(String(size), scoring[String(size)]);
+    const hot = scoring[String(largest)].hotTerminal;
+    if (hot) row("hot terminal", hot);
     console.log(
-      `concurrency ${String(r.concurrency).padStart(2)}: ${r.throughputPerSecond} payments/s, POST to decision p50 ${r.decisionLatencyMs.p50} ms, p99 ${r.decisionLatencyMs.p99} ms, max ${r.decisionLatencyMs.max} ms`,
+      `\ngrowth 1M / 10k: cost x${growth.costRatio1MTo10k}, documents read x${growth.docsReadRatio1MTo10k}`,
     );
+  }
+
+  if (only.has("features")) {
+    log("batch features over the whole dataset");
+    const tf0 = performance.now();
+    computeFeatureMatrix(table);
+    const featureSeconds = (performance.now() - tf0) / 1000;
+    const batchFeatures = {
+      rows: table.length,
+      seconds: Math.round(featureSeconds * 100) / 100,
+      rowsPerSecond: Math.round(table.length / featureSeconds),
+    };
+    result.batchFeatures = batchFeatures;
+    console.log(
+      `batch features: ${batchFeatures.rows} rows in ${batchFeatures.seconds} s (${batchFeatures.rowsPerSecond} rows/s)`,
+    );
+  }
+
+  if (only.has("ingest")) {
+    const ingestResults = [];
+    for (const concurrency of [1, 8, 64]) {
+      log(`ingest at concurrency ${concurrency}`);
+      ingestResults.push(await ingest(table, concurrency, args.int("ingest")));
+    }
+    result.ingest = ingestResults;
+    console.log("\nLocal-mode ingest through the REST API");
+    for (const r of ingestResults) {
+      console.log(
+        `concurrency ${String(r.concurrency).padStart(2)}: ${r.throughputPerSecond} payments/s, POST to decision p50 ${r.decisionLatencyMs.p50} ms, p99 ${r.decisionLatencyMs.p99} ms, max ${r.decisionLatencyMs.max} ms`,
+      );
+    }
   }
   if (args.str("json")) {
     writeFileSync(args.str("json"), `${JSON.stringify(result, null, 2)}\n`);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates convex/_generated without a deployment. The offline codegen omits the
-# `components` export, so it is appended here, in the shape `npx convex dev` writes.
+# `components` export, so it is appended here (one line per `app.use` in convex.config.ts), in
+# the shape `npx convex dev` writes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npx convex codegen --system-udfs --typecheck disable
@@ -8,6 +9,8 @@ cat >> convex/_generated/api.d.ts <<'TS'
 
 export declare const components: {
   rateLimiter: import("@convex-dev/rate-limiter/_generated/component.js").ComponentApi<"rateLimiter">;
+  scoringPool: import("@convex-dev/workpool/_generated/component.js").ComponentApi<"scoringPool">;
+  explanationPool: import("@convex-dev/workpool/_generated/component.js").ComponentApi<"explanationPool">;
 };
 TS
 cat >> convex/_generated/api.js <<'JS'

@@ -16,7 +16,7 @@
  */
 import { writeFileSync } from "node:fs";
 import artifactJson from "../models/fraud-model.json";
-import type { FraudModelArtifact } from "../convex/fraud/model";
+import type { FraudModelArtifact } from "../convex/ml/artifact";
 import { parseArgs } from "./ml/args";
 import { parseUtcDateTime, readTransactionsCsv } from "./ml/csv";
 import { resolveDataPath } from "./ml/dataset";

@@ -10,7 +10,7 @@
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { FEATURE_NAMES } from "../convex/fraud/features";
+import { FEATURE_NAMES } from "../convex/ml/features";
 import { parseArgs } from "./ml/args";
 import { timedLog } from "./ml/log";
 import { artifactVersion, buildArtifact, writeArtifact } from "./ml/artifact";

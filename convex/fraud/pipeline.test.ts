@@ -10,22 +10,47 @@ import {
   stepScheduled,
   type Backend,
 } from "../test.setup";
-import { FEATURE_NAMES } from "./features";
-import { templateExplanation } from "./explanation";
-import { MAX_SCORING_ATTEMPTS } from "./pipeline";
+import type { Id } from "../_generated/dataModel";
+import { FEATURE_NAMES } from "../ml/features";
+import type { StoredFraudResult } from "../model/payments/validators";
+import { SCORING_RETRY } from "./pools";
+import { EXPLANATION_DUE_MS } from "./scoring";
+import { templateExplanation } from "./template";
+import { SCORING_CHECK_AFTER_MS } from "./watchdog";
 
-// A seam for the retry tests: lets a test make the models throw, without any production flag.
-const faults = vi.hoisted(() => ({ failScoring: 0 }));
-vi.mock("./network", async (importOriginal) => {
-  const original = await importOriginal<typeof import("./network")>();
+// Seams for the failure tests, without any production flag: the models can throw, and the
+// pool's record of a decision can fail (so the pool loses the job's outcome).
+const faults = vi.hoisted(() => ({ failScoring: 0, failRecording: 0, failExplaining: 0 }));
+vi.mock("../ml/scorer", async (importOriginal) => {
+  const original = await importOriginal<typeof import("../ml/scorer")>();
   return {
     ...original,
-    scoreFeatureVector: async (...args: Parameters<typeof original.scoreFeatureVector>) => {
+    assessPayment: async (...args: Parameters<typeof original.assessPayment>) => {
       if (faults.failScoring > 0) {
         faults.failScoring -= 1;
         throw new Error("model exploded");
       }
-      return await original.scoreFeatureVector(...args);
+      return await original.assessPayment(...args);
+    },
+  };
+});
+vi.mock("../model/payments/lifecycle", async (importOriginal) => {
+  const original = await importOriginal<typeof import("../model/payments/lifecycle")>();
+  return {
+    ...original,
+    promoteToScored: async (...args: Parameters<typeof original.promoteToScored>) => {
+      if (faults.failRecording > 0) {
+        faults.failRecording -= 1;
+        throw new Error("recording failed");
+      }
+      return await original.promoteToScored(...args);
+    },
+    recordExplanation: async (...args: Parameters<typeof original.recordExplanation>) => {
+      if (faults.failExplaining > 0) {
+        faults.failExplaining -= 1;
+        throw new Error("recording failed");
+      }
+      return await original.recordExplanation(...args);
     },
   };
 });
@@ -33,6 +58,8 @@ vi.mock("./network", async (importOriginal) => {
 beforeEach(() => {
   vi.useFakeTimers();
   faults.failScoring = 0;
+  faults.failRecording = 0;
+  faults.failExplaining = 0;
 });
 afterEach(() => {
   vi.useRealTimers();
@@ -47,6 +74,19 @@ async function rows(t: Backend) {
     terminalDays: await ctx.db.query("terminalDays").take(100),
   }));
 }
+
+const placeholderFraud: StoredFraudResult = {
+  score: 1,
+  probability: 0.01,
+  decision: "allow",
+  reasons: [],
+  attributionMethod: "test",
+  models: { logistic: { probability: 0.01 }, neural: { probability: 0.01 } },
+  features: {},
+  modelVersion: "test",
+  scoredAt: 0,
+  latencyMs: 0,
+};
 
 const get = async (t: Backend, id: string) =>
   (await call(t, "GET", `/transactions/${id}`)).body.transaction;
@@ -95,12 +135,9 @@ test("a posted payment is scored, decided, explained, under the same id", async 
   expect(state.scored[0].explanationDueAt).toBeUndefined();
 });
 
-test("a subscriber sees pending, then the decision, then the explanation", async () => {
-  const t = setupBackend();
-  const userId = await createUser(t, { tokenIdentifier: "https://auth.example.com|ada" });
+/** What a subscriber to `api.transactions.get` sees change, step by step of the pools. */
+async function subscriberSees(t: Backend, id: string) {
   const asCustomer = t.withIdentity({ issuer: "https://auth.example.com", subject: "ada" });
-  const id = (await postPayment(t, { userId })).body.transaction.id;
-
   const seen: unknown[] = [];
   const observe = async () => {
     const p = await asCustomer.query(api.transactions.get, { id });
@@ -112,14 +149,33 @@ test("a subscriber sees pending, then the decision, then the explanation", async
     if (JSON.stringify(view) !== JSON.stringify(seen[seen.length - 1])) seen.push(view);
   };
   await observe();
-  for (let step = 0; step < 4; step++) {
+  for (let step = 0; step < 40; step++) {
     await stepScheduled(t);
     await observe();
   }
+  return seen;
+}
+
+test("a subscriber sees pending, then the decision, then the LLM's explanation", async () => {
+  const t = setupBackend({ HF_TOKEN: "hf_secret" });
+  vi.stubGlobal("fetch", () => Promise.resolve(chatCompletionResponse("Looks fine.")));
+  const userId = await createUser(t, { tokenIdentifier: "https://auth.example.com|ada" });
+  const id = (await postPayment(t, { userId })).body.transaction.id;
+  const seen = await subscriberSees(t, id);
   expect(seen).toHaveLength(3);
   expect(seen[0]).toEqual({ status: "pending", decision: null, explained: false });
   expect(seen[1]).toMatchObject({ status: "scored", explained: false });
   expect(seen[2]).toMatchObject({ status: "scored", explained: true });
+});
+
+test("without an LLM the template explanation arrives with the decision", async () => {
+  const t = setupBackend();
+  const userId = await createUser(t, { tokenIdentifier: "https://auth.example.com|ada" });
+  const id = (await postPayment(t, { userId })).body.transaction.id;
+  const seen = await subscriberSees(t, id);
+  expect(seen).toHaveLength(2);
+  expect(seen[0]).toEqual({ status: "pending", decision: null, explained: false });
+  expect(seen[1]).toMatchObject({ status: "scored", explained: true });
 });
 
 test("with HF_TOKEN the LLM writes the explanation from the reasons", async () => {
@@ -176,67 +232,102 @@ test("a failing attempt is retried; after the last one the payment is failed wit
   await runScheduled(t);
   expect((await get(t, retried)).status).toBe("scored");
 
-  faults.failScoring = MAX_SCORING_ATTEMPTS;
+  faults.failScoring = SCORING_RETRY.maxAttempts;
   const failed = (await postPayment(t, { userId })).body.transaction.id;
   await runScheduled(t);
   const tx = await get(t, failed);
   expect(tx.status).toBe("failed");
   expect(tx.error).toEqual({ code: "scoring_error", message: "model exploded" });
+  expect(faults.failScoring).toBe(0);
   const list = await call(t, "GET", "/transactions?status=failed");
   expect(list.body.data.map((p: { id: string }) => p.id)).toEqual([failed]);
-  // The sweeper leaves failed payments alone.
-  expect(await t.mutation(internal.fraud.pipeline.sweep, {})).toEqual({
+  // The watchdog leaves failed payments alone.
+  vi.advanceTimersByTime(SCORING_CHECK_AFTER_MS + 1);
+  expect(await t.mutation(internal.fraud.watchdog.run, {})).toEqual({
     rescheduled: 0,
     failed: 0,
     explained: 0,
   });
 });
 
-/** Drops every scheduled function that has not run, as if the scheduler lost them. */
-async function dropScheduledWork(t: Backend) {
-  await t.run(async (ctx) => {
-    const jobs = await ctx.db.system.query("_scheduled_functions").take(1000);
-    for (const job of jobs) {
-      if (job.state.kind === "pending") await ctx.scheduler.cancel(job._id);
-    }
-  });
-}
-
-test("the sweeper re-schedules payments whose scoring went quiet, then fails them", async () => {
+test("a job whose outcome the pool lost is enqueued again by the watchdog, and scored once", async () => {
   const t = setupBackend();
   const userId = await createUser(t);
+  // The decision cannot be recorded: inline, then in the pool's scheduled retry of onComplete.
+  faults.failRecording = 2;
   const id = (await postPayment(t, { userId })).body.transaction.id;
-  await dropScheduledWork(t);
+  // Not overdue yet: nothing to do.
+  expect((await t.mutation(internal.fraud.watchdog.run, {})).rescheduled).toBe(0);
   await runScheduled(t);
+  expect(faults.failRecording).toBe(0);
   expect((await get(t, id)).status).toBe("pending");
-
-  // Not yet stuck: nothing to do.
-  expect((await t.mutation(internal.fraud.pipeline.sweep, {})).rescheduled).toBe(0);
-  vi.advanceTimersByTime(61_000);
-  expect((await t.mutation(internal.fraud.pipeline.sweep, {})).rescheduled).toBe(1);
+  vi.advanceTimersByTime(SCORING_CHECK_AFTER_MS + 1);
+  expect((await t.mutation(internal.fraud.watchdog.run, {})).rescheduled).toBe(1);
+  // The new job is alive: a second run leaves it alone.
+  expect((await t.mutation(internal.fraud.watchdog.run, {})).rescheduled).toBe(0);
   await runScheduled(t);
-  expect((await get(t, id)).status).toBe("scored");
+  const tx = await get(t, id);
+  expect(tx.status).toBe("scored");
+  expect(tx.fraud.explanationSource).toBe("template");
+  expect((await rows(t)).scored).toHaveLength(1);
+});
 
-  const lost = (await postPayment(t, { userId })).body.transaction.id;
-  for (let attempt = 1; attempt <= MAX_SCORING_ATTEMPTS; attempt++) {
-    await dropScheduledWork(t);
-    vi.advanceTimersByTime(61_000);
-    await t.mutation(internal.fraud.pipeline.sweep, {});
+test("a payment whose jobs keep getting lost fails with scoring_timeout", async () => {
+  const t = setupBackend();
+  const userId = await createUser(t);
+  faults.failRecording = 1_000;
+  const id = (await postPayment(t, { userId })).body.transaction.id;
+  for (let round = 0; round < 5; round++) {
+    await runScheduled(t);
+    vi.advanceTimersByTime(SCORING_CHECK_AFTER_MS + 1);
+    await t.mutation(internal.fraud.watchdog.run, {});
   }
-  const tx = await get(t, lost);
+  const tx = await get(t, id);
   expect(tx.status).toBe("failed");
   expect(tx.error.code).toBe("scoring_timeout");
 });
 
-test("the sweeper writes the template when the explanation never comes", async () => {
+test("a history too dense to read fails at once with history_too_dense", async () => {
   const t = setupBackend();
   const userId = await createUser(t);
+  const t0 = Date.UTC(2018, 5, 1, 12);
+  // 8,001 payments of the terminal in the raw edge of its windows (8 days back, same hour).
+  await t.run(async (ctx) => {
+    for (let i = 0; i < 8_001; i++) {
+      await ctx.db.insert("transactions", {
+        paymentId: `pay_dense${String(i).padStart(15, "0")}`,
+        userId: userId as Id<"users">,
+        amount: 1,
+        currency: "USD",
+        terminalId: "T-dense",
+        timestamp: t0 - 8 * 86_400_000 + 1 + i,
+        receivedAt: t0,
+        status: "scored",
+        fraud: placeholderFraud,
+      });
+    }
+  });
+  const id = (await postPayment(t, { userId, terminalId: "T-dense", timestamp: t0 })).body
+    .transaction.id;
+  await runScheduled(t);
+  const tx = await get(t, id);
+  expect(tx.status).toBe("failed");
+  expect(tx.error.code).toBe("history_too_dense");
+});
+
+test("the watchdog writes the template when the explanation job's outcome was lost", async () => {
+  const t = setupBackend({ HF_TOKEN: "hf_secret" });
+  vi.stubGlobal("fetch", () => Promise.resolve(chatCompletionResponse("Looks fine.")));
+  // The explanation cannot be recorded: inline, then in the pool's scheduled retry of onComplete.
+  faults.failExplaining = 2;
+  const userId = await createUser(t);
   const id = (await postPayment(t, { userId })).body.transaction.id;
-  await stepScheduled(t); // scored; the explanation is now scheduled
-  await dropScheduledWork(t);
+  await runScheduled(t);
+  expect(faults.failExplaining).toBe(0);
+  expect((await get(t, id)).status).toBe("scored");
   expect((await get(t, id)).fraud.explanation).toBeUndefined();
-  vi.advanceTimersByTime(61_000);
-  expect((await t.mutation(internal.fraud.pipeline.sweep, {})).explained).toBe(1);
+  vi.advanceTimersByTime(EXPLANATION_DUE_MS + 1);
+  expect((await t.mutation(internal.fraud.watchdog.run, {})).explained).toBe(1);
   expect((await get(t, id)).fraud.explanationSource).toBe("template");
 });
 
@@ -246,16 +337,17 @@ test("scoring is idempotent: a second run writes nothing", async () => {
   const id = (await postPayment(t, { userId })).body.transaction.id;
   await runScheduled(t);
   const first = await get(t, id);
-  await t.action(internal.fraud.score.scorePayment, { paymentId: id, attempt: 1 });
-  await t.action(internal.fraud.explain.explainPayment, { paymentId: id });
+  expect(await t.action(internal.fraud.scoringAction.score, { paymentId: id })).toEqual({
+    kind: "skipped",
+  });
+  expect(await t.action(internal.fraud.explaining.explain, { paymentId: id })).toEqual({
+    kind: "skipped",
+  });
   await runScheduled(t);
   expect(await get(t, id)).toEqual(first);
   const state = await rows(t);
   expect(state.scored).toHaveLength(1);
   expect(state.staged).toHaveLength(0);
-  expect(
-    await t.mutation(internal.fraud.pipeline.recordScore, { paymentId: id, fraud: first.fraud }),
-  ).toBe("already_scored");
 });
 
 test("deleting or relabelling a payment while it is being scored leaves nothing behind", async () => {

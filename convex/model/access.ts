@@ -1,24 +1,28 @@
 import type { Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
 import { fail } from "./errors";
-import { userByTokenIdentifier } from "./users";
+import { userByTokenIdentifier } from "./users/users";
 
-/** The role claim (in the identity's JWT) that grants read access to every customer. */
+/** The role claim (in the identity's JWT) that grants access to every customer's data. */
 export const ANALYST_ROLE = "analyst";
 
 /**
- * Who is reading: an analyst sees everything, a customer only what belongs to the
- * user linked to its identity (`users.tokenIdentifier`); an identity linked to no
- * user sees nothing.
+ * Who is calling a public function: an analyst sees everything, a customer only what belongs
+ * to the user linked to its identity (`users.tokenIdentifier`); an identity linked to no user
+ * sees nothing.
  */
 export type Viewer =
-  { kind: "analyst" } | { kind: "customer"; userId: Id<"users"> } | { kind: "unlinked" };
+  | { kind: "analyst"; tokenIdentifier: string }
+  | { kind: "customer"; userId: Id<"users"> }
+  | { kind: "unlinked" };
 
-/** Resolves the caller of a public query; fails with `unauthenticated` without an identity. */
+/** Resolves the caller of a public function; fails with `unauthenticated` without an identity. */
 export async function requireViewer(ctx: QueryCtx): Promise<Viewer> {
   const identity = await ctx.auth.getUserIdentity();
   if (!identity) fail("unauthenticated", "Sign in to read payments.");
-  if (identity.role === ANALYST_ROLE) return { kind: "analyst" };
+  if (identity.role === ANALYST_ROLE) {
+    return { kind: "analyst", tokenIdentifier: identity.tokenIdentifier };
+  }
   const user = await userByTokenIdentifier(ctx, identity.tokenIdentifier);
   return user ? { kind: "customer", userId: user._id } : { kind: "unlinked" };
 }

@@ -1,25 +1,33 @@
-import { ConvexError } from "convex/values";
+import { ConvexError, v, type Infer } from "convex/values";
 
 /** Machine-readable error codes that functions raise and the REST layer maps to HTTP statuses. */
-export type DomainErrorCode =
-  | "not_found"
-  | "user_not_found"
-  | "email_taken"
-  | "external_id_taken"
-  | "token_identifier_taken"
-  | "user_has_payments"
-  | "idempotency_conflict"
-  | "immutable_field"
-  | "unauthenticated"
-  | "forbidden";
+export const domainErrorCode = v.union(
+  v.literal("not_found"),
+  v.literal("user_not_found"),
+  v.literal("email_taken"),
+  v.literal("external_id_taken"),
+  v.literal("token_identifier_taken"),
+  v.literal("user_has_payments"),
+  v.literal("idempotency_conflict"),
+  v.literal("immutable_field"),
+  v.literal("unauthenticated"),
+  v.literal("forbidden"),
+);
+export type DomainErrorCode = Infer<typeof domainErrorCode>;
 
-export type ErrorDetail = { field?: string; message: string };
+/** One problem with a request, naming the field when there is one. */
+export const errorDetail = v.object({ field: v.optional(v.string()), message: v.string() });
+export type ErrorDetail = Infer<typeof errorDetail>;
 
-export type DomainErrorData = {
-  code: DomainErrorCode;
-  message: string;
-  details?: ErrorDetail[];
-};
+/** The data of every `ConvexError` a domain rule raises: what crosses function boundaries. */
+export const domainErrorData = v.object({
+  code: domainErrorCode,
+  message: v.string(),
+  details: v.optional(v.array(errorDetail)),
+});
+export type DomainErrorData = Infer<typeof domainErrorData>;
+
+const DOMAIN_CODES: ReadonlySet<string> = new Set(domainErrorCode.members.map((m) => m.value));
 
 /**
  * Throws a `ConvexError` carrying a domain error. Throwing rolls the mutation back,
@@ -30,12 +38,17 @@ export function fail(code: DomainErrorCode, message: string, details?: ErrorDeta
   throw new ConvexError(data);
 }
 
-/** Narrows an unknown thrown value to a domain error raised by {@link fail}. */
+/**
+ * Narrows an unknown thrown value to a domain error raised by {@link fail}. `ConvexError`
+ * data survives `ctx.runQuery` / `ctx.runMutation`, so this works on either side of one.
+ */
 export function asDomainError(error: unknown): DomainErrorData | null {
   if (!(error instanceof ConvexError)) return null;
   const data: unknown = error.data;
   if (typeof data !== "object" || data === null) return null;
   const { code, message } = data as Record<string, unknown>;
-  if (typeof code !== "string" || typeof message !== "string") return null;
+  if (typeof code !== "string" || !DOMAIN_CODES.has(code) || typeof message !== "string") {
+    return null;
+  }
   return data as DomainErrorData;
 }

@@ -1,4 +1,4 @@
-import { ApiError } from "./responses";
+import { ApiError } from "./errors";
 
 async function sha256(text: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { ApiError } from "./responses";
+import type { PaymentPage } from "../model/payments/validators";
+import { ApiError } from "./errors";
 
 /**
  * List cursors travel as opaque base64url strings. Inside is the position of the
@@ -43,4 +44,9 @@ export function decodeCursor(cursor: string): string {
   const parsed = position.safeParse(value);
   if (!parsed.success) throw invalid;
   return JSON.stringify(parsed.data);
+}
+
+/** The cursor inside a REST page is wrapped so it can travel in a URL. */
+export function withUrlCursor(page: PaymentPage): PaymentPage {
+  return { ...page, nextCursor: page.nextCursor === null ? null : encodeCursor(page.nextCursor) };
 }

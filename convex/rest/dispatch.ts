@@ -1,23 +1,12 @@
 import { apiKeys } from "../config";
-import { asDomainError, type DomainErrorCode } from "../model/errors";
+import { asDomainError } from "../model/errors";
 import { authenticate } from "./apiKeys";
+import { API_PREFIX } from "./constants";
+import { ApiError, errorResponse, json, INTERNAL_ERROR, STATUS_BY_DOMAIN_CODE } from "./errors";
 import { enforceRateLimit } from "./rateLimit";
-import { ApiError, errorResponse } from "./responses";
-import { API_PREFIX, compileRoutes, type HttpCtx } from "./routeTable";
+import { parseBody, parseHeaders, parseQuery, readJsonBody } from "./request";
+import { compileRoutes, type HttpCtx } from "./route";
 import { routes } from "./routes";
-
-const STATUS_BY_DOMAIN_CODE: Record<DomainErrorCode, number> = {
-  not_found: 404,
-  user_not_found: 422,
-  email_taken: 409,
-  external_id_taken: 409,
-  token_identifier_taken: 409,
-  user_has_payments: 409,
-  idempotency_conflict: 409,
-  immutable_field: 422,
-  unauthenticated: 401,
-  forbidden: 403,
-};
 
 const matchRoute = compileRoutes(routes);
 
@@ -30,13 +19,13 @@ function toErrorResponse(error: unknown): Response {
     return errorResponse(new ApiError(status, domain.code, domain.message, domain.details));
   }
   console.error("Unhandled error in REST API", error);
-  return errorResponse(new ApiError(500, "internal_error", "Something went wrong on our side."));
+  return json(500, INTERNAL_ERROR);
 }
 
 /**
- * Serves every `/api/v1` request: route matching (404 / 405), API key (401),
- * rate limit (429), then the route's handler. Health and the OpenAPI document need
- * no key.
+ * Serves every API request, in this order: route matching (404 / 405), API key (401),
+ * rate limit (429), query string (400), declared headers (400), body (415 / 413 / 400 / 422),
+ * then the route's handler with typed values. Health and the OpenAPI document need no key.
  */
 export async function handleApiRequest(ctx: HttpCtx, request: Request): Promise<Response> {
   try {
@@ -57,18 +46,17 @@ export async function handleApiRequest(ctx: HttpCtx, request: Request): Promise<
         { Allow: match.allowed.join(", ") },
       );
     }
+    const { route, params } = match;
     let client = null;
-    if (match.route.auth) {
+    if (route.auth) {
       client = await authenticate(request, apiKeys());
       await enforceRateLimit(ctx, client);
     }
-    return await match.route.handle({
-      ctx,
-      request,
-      client,
-      params: match.params,
-      query: url.searchParams,
-    });
+    const query = parseQuery(route.query, url.searchParams);
+    const headers = route.headers ? parseHeaders(route.headers, request.headers) : undefined;
+    const rawBody = route.body ? await readJsonBody(request) : undefined;
+    const body = route.body ? parseBody(route.body, rawBody) : undefined;
+    return await route.handle({ ctx, request, client, params, query, headers, body, rawBody });
   } catch (error) {
     return toErrorResponse(error);
   }

@@ -1,6 +1,6 @@
 import { expect, test, vi } from "vitest";
 import { handleApiRequest } from "./dispatch";
-import type { HttpCtx } from "./routeTable";
+import type { HttpCtx } from "./route";
 import { API_KEY, call, createUser, postPayment, setupBackend } from "../test.setup";
 
 function expectEnvelope(body: unknown, code: string) {

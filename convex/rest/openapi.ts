@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { API_PREFIX, type Route } from "./routeTable";
+import { API_PREFIX, MAX_BODY_BYTES } from "./constants";
+import { errorEnvelope } from "./errors";
+import type { Route } from "./route";
 
 type JsonSchema = Record<string, unknown>;
 
@@ -45,29 +47,6 @@ function jsonSchema(schema: z.ZodType, io: "input" | "output", named: NamedSchem
   return retarget(rest) as JsonSchema;
 }
 
-const errorSchema: JsonSchema = {
-  type: "object",
-  required: ["error"],
-  properties: {
-    error: {
-      type: "object",
-      required: ["code", "message"],
-      properties: {
-        code: { type: "string", examples: ["validation_failed"] },
-        message: { type: "string" },
-        details: {
-          type: "array",
-          items: {
-            type: "object",
-            required: ["message"],
-            properties: { field: { type: "string" }, message: { type: "string" } },
-          },
-        },
-      },
-    },
-  },
-};
-
 const errorResponse = (description: string) => ({
   description,
   content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
@@ -86,14 +65,19 @@ function parameters(route: Route, named: NamedSchemas): JsonSchema[] {
       params.push({ name, in: "query", required: required.has(name), schema: property });
     }
   }
-  for (const header of route.headers ?? []) {
-    params.push({
-      name: header.name,
-      in: "header",
-      required: false,
-      description: header.description,
-      schema: { type: "string" },
-    });
+  if (route.headers) {
+    const schema = jsonSchema(route.headers, "input", named);
+    const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
+    const required = new Set((schema.required ?? []) as string[]);
+    for (const [name, { description, ...property }] of Object.entries(properties)) {
+      params.push({
+        name,
+        in: "header",
+        required: required.has(name),
+        description,
+        schema: property,
+      });
+    }
   }
   return params;
 }
@@ -130,10 +114,13 @@ function operation(route: Route, named: NamedSchemas): JsonSchema {
             : {}),
         };
   }
-  if (route.query) responses["400"] ??= errorResponse("Invalid query string or cursor.");
+  responses["400"] ??= errorResponse(
+    route.body
+      ? "Invalid query string, header or cursor, or a body that is not valid JSON."
+      : "Invalid query string, header or cursor (unknown parameters included).",
+  );
   if (route.body) {
-    responses["400"] ??= errorResponse("The body is not valid JSON.");
-    responses["413"] ??= errorResponse("The body is larger than 64 KiB.");
+    responses["413"] ??= errorResponse(`The body is larger than ${MAX_BODY_BYTES / 1024} KiB.`);
     responses["415"] ??= errorResponse("The body is not application/json.");
     responses["422"] ??= errorResponse("The body fails validation; details name each field.");
   }
@@ -163,6 +150,8 @@ function operation(route: Route, named: NamedSchemas): JsonSchema {
 export function buildOpenApiDocument(routes: Route[]): JsonSchema {
   const paths: Record<string, Record<string, unknown>> = {};
   const named: NamedSchemas = {};
+  // The error envelope is named ("Error") and referenced by every error response.
+  jsonSchema(z.object({ error: errorEnvelope }), "output", named);
   for (const route of routes) {
     const path = `${API_PREFIX}${route.path}`;
     paths[path] ??= {};
@@ -179,7 +168,7 @@ export function buildOpenApiDocument(routes: Route[]): JsonSchema {
     paths,
     components: {
       securitySchemes: { apiKey: { type: "http", scheme: "bearer" } },
-      schemas: { ...named, Error: errorSchema },
+      schemas: named,
     },
   };
 }

@@ -2,8 +2,8 @@ import { MINUTE, RateLimiter } from "@convex-dev/rate-limiter";
 import { components } from "../_generated/api";
 import { rateLimitPerMinute } from "../config";
 import type { Client } from "./apiKeys";
-import { ApiError } from "./responses";
-import type { HttpCtx } from "./routeTable";
+import { ApiError } from "./errors";
+import type { HttpCtx } from "./route";
 
 const rateLimiter = new RateLimiter(components.rateLimiter);
 

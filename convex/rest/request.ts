@@ -1,7 +1,12 @@
 import type { z } from "zod";
 import type { ErrorDetail } from "../model/errors";
-import { ApiError } from "./responses";
-import { MAX_BODY_BYTES } from "./schemas";
+import { MAX_BODY_BYTES } from "./constants";
+import { ApiError } from "./errors";
+
+/**
+ * Parsing of everything a request carries, for the dispatcher: the query string, the declared
+ * headers and the JSON body, each against its route's zod schema, each failure a 4xx envelope.
+ */
 
 /** Turns zod issues into `details` entries that name each offending field. */
 export function issuesToDetails(issues: readonly z.core.$ZodIssue[]): ErrorDetail[] {
@@ -17,6 +22,22 @@ export function issuesToDetails(issues: readonly z.core.$ZodIssue[]): ErrorDetai
     }
   }
   return details;
+}
+
+/**
+ * A schema's issue may name the error code the envelope carries, e.g. `immutable_field`:
+ * `refine(..., { params: { code: "immutable_field", summary: "..." } })`.
+ */
+type CodedParams = { code: string; summary: string };
+
+function codedIssues(issues: readonly z.core.$ZodIssue[]) {
+  const coded = issues.filter(
+    (i): i is z.core.$ZodIssueCustom =>
+      i.code === "custom" &&
+      typeof (i.params as Partial<CodedParams> | undefined)?.code === "string",
+  );
+  if (coded.length === 0) return null;
+  return { params: coded[0].params as CodedParams, issues: coded };
 }
 
 function isJsonContentType(header: string | null): boolean {
@@ -58,15 +79,17 @@ export async function readJsonBody(request: Request): Promise<unknown> {
 /** Validates a parsed body; 422 with one detail per failing field. */
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   const result = schema.safeParse(body);
-  if (!result.success) {
-    throw new ApiError(
-      422,
-      "validation_failed",
-      "The request body is invalid.",
-      issuesToDetails(result.error.issues),
-    );
+  if (result.success) return result.data;
+  const coded = codedIssues(result.error.issues);
+  if (coded) {
+    throw new ApiError(422, coded.params.code, coded.params.summary, issuesToDetails(coded.issues));
   }
-  return result.data;
+  throw new ApiError(
+    422,
+    "validation_failed",
+    "The request body is invalid.",
+    issuesToDetails(result.error.issues),
+  );
 }
 
 /** Validates the query string; repeated parameters and unknown ones are a 400. */
@@ -83,6 +106,22 @@ export function parseQuery<S extends z.ZodType>(schema: S, params: URLSearchPara
       ...repeated,
       ...(result.success ? [] : issuesToDetails(result.error.issues)),
     ]);
+  }
+  return result.data;
+}
+
+/** Validates the headers a route declares (keys of its schema, e.g. `Idempotency-Key`); 400. */
+export function parseHeaders<S extends z.ZodObject>(schema: S, headers: Headers): z.output<S> {
+  const raw: Record<string, string> = {};
+  for (const name of Object.keys(schema.shape)) {
+    const value = headers.get(name);
+    if (value !== null) raw[name] = value;
+  }
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    const details = issuesToDetails(result.error.issues);
+    const names = [...new Set(details.map((d) => d.field))].join(", ");
+    throw new ApiError(400, "invalid_header", `Invalid header: ${names}.`, details);
   }
   return result.data;
 }

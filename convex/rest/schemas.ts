@@ -1,16 +1,18 @@
 import { z } from "zod";
 import { convexToZod } from "convex-helpers/server/zod4";
-import { paymentView, userView } from "../model/validators";
+import type { DescriptiveChanges, PaymentSubmission } from "../model/payments/validators";
+import { paymentView } from "../model/payments/validators";
+import type { NewUser, UserChanges } from "../model/users/validators";
+import { userView } from "../model/users/validators";
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./constants";
 import { ISO_4217_CODES } from "./currencies";
 
 /**
  * The zod schemas of the REST API. They validate every request, and the OpenAPI
- * document is generated from them, so the contract and the checks cannot drift.
+ * document is generated from them, so the contract and the checks cannot drift. Each body's
+ * output is checked against the Convex validator of the function it feeds (the `satisfies`
+ * lines at the end), so a change to either side fails to compile.
  */
-
-export const MAX_BODY_BYTES = 64 * 1024;
-export const DEFAULT_PAGE_SIZE = 50;
-export const MAX_PAGE_SIZE = 200;
 
 const MAX_METADATA_KEYS = 20;
 const MAX_METADATA_JSON_BYTES = 4096;
@@ -84,8 +86,32 @@ export const IMMUTABLE_PAYMENT_FIELDS = [
   "timestamp",
 ] as const;
 
+/** A field that may not be sent: naming it is a 422 `immutable_field`. */
+const immutable = z
+  .unknown()
+  .refine(() => false, {
+    message: "is immutable",
+    params: {
+      code: "immutable_field",
+      summary: "Only productCategory, customerLocation and metadata can change after creation.",
+    },
+  })
+  .optional()
+  .meta({ description: "Fixed at creation; naming it is a 422 immutable_field." });
+
 export const updateTransactionBody = z
-  .strictObject(descriptiveShape)
+  .strictObject({
+    ...descriptiveShape,
+    ...Object.fromEntries(IMMUTABLE_PAYMENT_FIELDS.map((field) => [field, immutable])),
+  })
+  .transform((body): DescriptiveChanges => {
+    const { productCategory, customerLocation, metadata } = body;
+    return Object.fromEntries(
+      Object.entries({ productCategory, customerLocation, metadata }).filter(
+        ([, value]) => value !== undefined,
+      ),
+    );
+  })
   .refine((b) => Object.keys(b).length > 0, { message: "at least one field is required" })
   .meta({ id: "UpdateTransaction" });
 
@@ -112,8 +138,32 @@ export const deleteUserQuery = z.strictObject({
   cascade: z.enum(["true", "false"]).default("false"),
 });
 
-export const emptyQuery = z.strictObject({});
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+export const idempotencyHeaders = z.object({
+  "Idempotency-Key": z
+    .string()
+    .regex(IDEMPOTENCY_KEY, "1-255 visible ASCII characters")
+    .optional()
+    .meta({
+      description:
+        "Retries with the same key and body return the same payment; another body is a 409.",
+    }),
+});
 
 /** Response schemas, derived from the Convex validators the functions return. */
 export const userSchema = convexToZod(userView).meta({ id: "User" });
 export const transactionSchema = convexToZod(paymentView).meta({ id: "Transaction" });
+
+// The bodies' outputs are what the internal functions' Convex validators accept.
+void ({} as z.output<typeof createUserBody> satisfies NewUser);
+void ({} as z.output<typeof updateUserBody> satisfies UserChanges);
+void ({} as z.output<typeof createTransactionBody> satisfies PaymentSubmission);
+void ({} as z.output<typeof updateTransactionBody> satisfies DescriptiveChanges);
+
+export const userEnvelope = z.object({ user: userSchema });
+export const transactionEnvelope = z.object({ transaction: transactionSchema });
+export const pageEnvelope = z.object({
+  data: z.array(transactionSchema),
+  nextCursor: z.string().nullable(),
+});

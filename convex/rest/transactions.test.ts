@@ -1,6 +1,6 @@
 import { expect, test } from "vitest";
-import { promoteToScored } from "../model/payments";
-import type { FraudResult } from "../model/validators";
+import { promoteToScored } from "../model/payments/lifecycle";
+import type { StoredFraudResult } from "../model/payments/validators";
 import {
   call,
   createUser,
@@ -10,10 +10,9 @@ import {
   type Backend,
 } from "../test.setup";
 
-const fraud: FraudResult = {
+const fraud: StoredFraudResult = {
   score: 80,
   probability: 0.8,
-  level: "high",
   decision: "block",
   reasons: [],
   attributionMethod: "test",
@@ -31,7 +30,7 @@ async function markScored(t: Backend, paymentId: string) {
       .query("tempTransactions")
       .withIndex("by_paymentId", (q) => q.eq("paymentId", paymentId))
       .unique();
-    await promoteToScored(ctx, staged!, fraud);
+    await promoteToScored(ctx, staged!, fraud, {});
   });
 }
 

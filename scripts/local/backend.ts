@@ -1,6 +1,5 @@
-import artifact from "../../models/fraud-model.json";
-import type { FraudModelArtifact } from "../../convex/fraud/model";
-import { scoreFeatureVector } from "../../convex/fraud/network";
+import { committedArtifact } from "../../convex/ml/artifact";
+import { modelOutputs } from "../../convex/ml/scorer";
 import schema from "../../convex/schema";
 import { createLocalEngine, type LocalEngineOptions } from "./engine";
 import { startCrons } from "./crons";
@@ -47,8 +46,7 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
   // A deployment loads modules and the network on first use; a long-lived local server
   // does it up front, so the first payment is not the one that pays for it.
   await preloadModules(modules);
-  const model = artifact as unknown as FraudModelArtifact;
-  await scoreFeatureVector(model, new Float64Array(model.features.length));
+  await modelOutputs(committedArtifact, new Float64Array(committedArtifact.features.length));
   const stopCrons = options.crons === false ? () => undefined : await startCrons(engine.t, log);
   return {
     engine,

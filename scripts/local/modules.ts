@@ -60,14 +60,33 @@ type Registrar = {
 };
 
 /**
- * Registers the components `convex/convex.config.ts` installs (the rate limiter and
- * its batch worker), as `@convex-dev/rate-limiter/test` does under Vite.
+ * The components `convex/convex.config.ts` installs, by the name it gives them, and the
+ * components they install in turn (registered as `<name>/<child>`), as their `/test` helpers
+ * do under Vite.
  */
+const COMPONENTS: Array<{ name: string; packageName: string; children: string[] }> = [
+  { name: "rateLimiter", packageName: "@convex-dev/rate-limiter", children: ["batchWorker"] },
+  { name: "scoringPool", packageName: "@convex-dev/workpool", children: ["batchWorker"] },
+  { name: "explanationPool", packageName: "@convex-dev/workpool", children: ["batchWorker"] },
+];
+const CHILD_PACKAGES: Record<string, string> = { batchWorker: "@convex-dev/batch-worker" };
+
+/** Registers every component of `convex/convex.config.ts` on a convex-test instance. */
 export async function registerComponents(t: Registrar): Promise<void> {
-  const rateLimiter = await componentFrom("@convex-dev/rate-limiter");
-  const batchWorker = await componentFrom("@convex-dev/batch-worker");
-  t.registerComponent("rateLimiter", rateLimiter.schema, rateLimiter.modules);
-  t.registerComponent("rateLimiter/batchWorker", batchWorker.schema, batchWorker.modules);
+  const sources = new Map<string, Promise<ComponentSource>>();
+  const source = (packageName: string) => {
+    let loaded = sources.get(packageName);
+    if (!loaded) sources.set(packageName, (loaded = componentFrom(packageName)));
+    return loaded;
+  };
+  for (const { name, packageName, children } of COMPONENTS) {
+    const component = await source(packageName);
+    t.registerComponent(name, component.schema, component.modules);
+    for (const child of children) {
+      const nested = await source(CHILD_PACKAGES[child]);
+      t.registerComponent(`${name}/${child}`, nested.schema, nested.modules);
+    }
+  }
 }
 
 /**

@@ -2,8 +2,8 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { FEATURE_NAMES } from "../../convex/fraud/features";
-import type { FraudModelArtifact } from "../../convex/fraud/model";
+import { FEATURE_NAMES } from "../../convex/ml/features";
+import type { FraudModelArtifact } from "../../convex/ml/artifact";
 import { exportNetwork } from "./neural";
 import type { PipelineResult } from "./pipeline";
 

@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { computeFeatureMatrix } from "../../convex/fraud/features";
+import { computeFeatureMatrix } from "../../convex/ml/batch";
 import { cpAt100Ceiling, signalFrauds } from "./ceiling";
 import type { TransactionTable } from "./csv";
 

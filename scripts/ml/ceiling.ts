@@ -12,7 +12,7 @@
  * terminal counts as without signal although its amount gives it away: 4 rows of the default
  * dataset, none in the weeks that `npm run validate` and `npm run evaluate` measure.)
  */
-import { FEATURE_COUNT, FEATURE_NAMES } from "../../convex/fraud/features";
+import { FEATURE_COUNT, FEATURE_NAMES } from "../../convex/ml/features";
 import { cardPrecisionCeiling } from "./metrics";
 import type { Dataset } from "./pipeline";
 

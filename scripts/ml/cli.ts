@@ -1,7 +1,7 @@
 /** Helpers shared by scripts/train.ts and scripts/evaluate.ts. */
-import { FEATURE_COUNT } from "../../convex/fraud/features";
-import type { FraudModelArtifact } from "../../convex/fraud/model";
-import { scoreFeatureVectors } from "../../convex/fraud/network";
+import { FEATURE_COUNT } from "../../convex/ml/features";
+import type { FraudModelArtifact } from "../../convex/ml/artifact";
+import { scoreFeatureVectors } from "../../convex/ml/scorer";
 import type { parseArgs } from "./args";
 import { DEFAULT_NEURAL_OPTIONS, type NeuralTrainOptions } from "./neural";
 import { assess, type Dataset, type ModelMetrics } from "./pipeline";

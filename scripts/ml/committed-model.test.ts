@@ -1,12 +1,9 @@
 import { statSync } from "node:fs";
 import { expect, test } from "vitest";
-import { FEATURE_COUNT, FEATURE_NAMES } from "../../convex/fraud/features";
-import { decide, scoreFromProbability } from "../../convex/fraud/model";
-import {
-  NETWORK_ATTRIBUTION_METHOD,
-  scoreFeatureVector,
-  scoreFeatureVectors,
-} from "../../convex/fraud/network";
+import { FEATURE_COUNT, FEATURE_NAMES } from "../../convex/ml/features";
+import { assess, decide, scoreFromProbability } from "../../convex/ml/decision";
+import { NETWORK_ATTRIBUTION_METHOD } from "../../convex/ml/network";
+import { modelOutputs, scoreFeatureVectors } from "../../convex/ml/scorer";
 import { readArtifact } from "./artifact";
 import { loadDataset } from "./dataset";
 
@@ -36,10 +33,16 @@ test("models/fraud-model.json is consistent and scores the sample", async () => 
   });
   expect(fraud / nf).toBeGreaterThan((5 * legit) / (data.table.length - nf));
   const i = data.table.fraud.indexOf(1);
-  const one = await scoreFeatureVector(artifact, rows[i]);
+  const outputs = await modelOutputs(artifact, rows[i]);
+  const one = assess(
+    artifact,
+    { timestamp: 0, amount: rows[i][0], currency: "USD" },
+    rows[i],
+    outputs,
+  );
   expect(one.probability).toBe(s.probability[i]);
   expect(one.score).toBe(scoreFromProbability(one.probability));
   expect(one.decision).toBe(decide(artifact.thresholds, one.probability));
-  expect(one.neural.attributionMethod).toBe(NETWORK_ATTRIBUTION_METHOD);
-  expect(one.logistic.contributions).toHaveLength(FEATURE_COUNT);
+  expect(outputs.neural.attributionMethod).toBe(NETWORK_ATTRIBUTION_METHOD);
+  expect(outputs.logistic.contributions).toHaveLength(FEATURE_COUNT);
 });

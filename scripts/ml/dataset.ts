@@ -1,10 +1,7 @@
 /** Loading (or generating) the transactions CSV and computing its feature matrix, with timings. */
 import { existsSync } from "node:fs";
-import {
-  computeFeatureMatrix,
-  FEATURE_COUNT,
-  HANDBOOK_FEATURES,
-} from "../../convex/fraud/features";
+import { computeFeatureMatrix } from "../../convex/ml/batch";
+import { FEATURE_COUNT, HANDBOOK_FEATURES } from "../../convex/ml/features";
 import { CsvWriter, readTransactionsCsv, writeTransactionsCsv } from "./csv";
 import type { Dataset } from "./pipeline";
 import { simulate } from "./simulator";

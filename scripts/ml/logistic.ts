@@ -15,7 +15,7 @@
  * - A Newton-Raphson fit of the same likelihood is computed as a convergence check only.
  */
 import { EigenvalueDecomposition, Matrix, solve } from "ml-matrix";
-import { LogisticRegression, type LogisticRegressionJson } from "../../convex/fraud/model";
+import { LogisticRegression, type LogisticRegressionJson } from "../../convex/ml/logistic";
 
 export interface LogisticTrainOptions {
   numSteps: number;

@@ -2,26 +2,24 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
-import { FEATURE_COUNT, FEATURE_NAMES } from "../../convex/fraud/features";
+import { FEATURE_COUNT, FEATURE_NAMES } from "../../convex/ml/features";
 import {
+  assess,
   combineProbabilities,
   decide,
+  scoreFromProbability,
+} from "../../convex/ml/decision";
+import {
   logisticContributions,
   logisticProbabilities,
   logisticWeights,
   logit,
-  scoreFromProbability,
   sigmoid,
   standardise,
-  type FraudModelArtifact,
-} from "../../convex/fraud/model";
-import {
-  loadNetwork,
-  networkAttributions,
-  networkLogits,
-  scoreFeatureVector,
-  scoreFeatureVectors,
-} from "../../convex/fraud/network";
+} from "../../convex/ml/logistic";
+import { type FraudModelArtifact } from "../../convex/ml/artifact";
+import { loadNetwork, networkAttributions, networkLogits } from "../../convex/ml/network";
+import { modelOutputs, scoreFeatureVectors } from "../../convex/ml/scorer";
 import { artifactVersion, readArtifact, writeArtifact } from "./artifact";
 import { loadDataset } from "./dataset";
 import { meanLogLikelihood, trainLogistic } from "./logistic";
@@ -96,10 +94,16 @@ describe("model artifact round trip", () => {
   test("one payment end to end equals the batch path exactly", async () => {
     const batch = await scoreFeatureVectors(artifact, raw);
     for (const i of [0, 1, 17, 123, 299]) {
-      const one = await scoreFeatureVector(artifact, raw[i]);
+      const outputs = await modelOutputs(artifact, raw[i]);
+      const one = assess(
+        artifact,
+        { timestamp: 0, amount: raw[i][0], currency: "USD" },
+        raw[i],
+        outputs,
+      );
       expect(one.probability).toBe(batch.probability[i]);
-      expect(one.logistic.probability).toBe(batch.logistic[i]);
-      expect(one.neural.probability).toBe(batch.neural[i]);
+      expect(outputs.logistic.probability).toBe(batch.logistic[i]);
+      expect(outputs.neural.probability).toBe(batch.neural[i]);
       expect(one.score).toBe(scoreFromProbability(one.probability));
       expect(one.decision).toBe(decide(artifact.thresholds, one.probability));
       expect(one.modelVersion).toBe(artifact.version);

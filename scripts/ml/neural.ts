@@ -15,8 +15,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { NumpyRandomState } from "./rng";
-import type { NetworkArtifact } from "../../convex/fraud/model";
-import { bytesToBase64 } from "../../convex/fraud/network";
+import type { NetworkArtifact } from "../../convex/ml/artifact";
+import { bytesToBase64 } from "../../convex/ml/network";
 
 export interface NeuralTrainOptions {
   hidden: number[];

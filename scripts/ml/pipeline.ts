@@ -13,18 +13,16 @@
  * faithfulness baseline.
  */
 import type * as tf from "@tensorflow/tfjs";
-import { FEATURE_COUNT, FEATURE_NAMES, HANDBOOK_FEATURES } from "../../convex/fraud/features";
+import { FEATURE_COUNT, FEATURE_NAMES, HANDBOOK_FEATURES } from "../../convex/ml/features";
+import { combineProbabilities, scoreFromProbability } from "../../convex/ml/decision";
 import {
-  combineProbabilities,
   logisticProbabilities,
   logit,
-  scoreFromProbability,
   sigmoid,
-  type DecisionThresholds,
-  type EnsembleParameters,
   type LogisticRegressionJson,
-} from "../../convex/fraud/model";
-import { networkLogits } from "../../convex/fraud/network";
+} from "../../convex/ml/logistic";
+import { type DecisionThresholds, type EnsembleParameters } from "../../convex/ml/artifact";
+import { networkLogits } from "../../convex/ml/network";
 import { trainLogistic, newtonLogistic, type LogisticTrainOptions } from "./logistic";
 import { aucRoc, averagePrecision, cardPrecisionTopK } from "./metrics";
 import { trainNetwork, type NeuralTrainOptions } from "./neural";
