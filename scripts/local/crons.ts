@@ -1,6 +1,7 @@
 import { makeFunctionReference } from "convex/server";
 import { jsonToConvex, type JSONValue } from "convex/values";
 import crons from "../../convex/crons";
+import { cronSpecs } from "./engine/adapter";
 
 type Runner = {
   mutation(
@@ -8,12 +9,6 @@ type Runner = {
     args: never,
   ): Promise<unknown>;
   action(ref: ReturnType<typeof makeFunctionReference<"action">>, args: never): Promise<unknown>;
-};
-
-type CronSpec = {
-  name: string;
-  args: unknown[];
-  schedule: { type: string; seconds?: number; minutes?: number; hours?: number };
 };
 
 /** Loads a function's registration to learn whether it is a mutation or an action. */
@@ -35,7 +30,7 @@ async function kindOf(functionName: string): Promise<"mutation" | "action"> {
  */
 export async function startCrons(t: Runner, log: (message: string) => void): Promise<() => void> {
   const timers: NodeJS.Timeout[] = [];
-  const jobs = (crons as unknown as { crons: Record<string, CronSpec> }).crons;
+  const jobs = cronSpecs(crons);
   for (const [id, job] of Object.entries(jobs)) {
     const { type, seconds = 0, minutes = 0, hours = 0 } = job.schedule;
     if (type !== "interval") {

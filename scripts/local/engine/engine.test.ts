@@ -16,7 +16,7 @@ import {
   captureConvexGlobal,
   type ConvexGlobal,
   type IndexedDatabase,
-} from "./internals";
+} from "./adapter";
 
 type T = ReturnType<typeof convexTest<(typeof appSchema)["tables"]>>;
 

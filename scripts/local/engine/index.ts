@@ -8,23 +8,26 @@
  *   await engine.close();                             // flush + (by default) compact
  *
  * `t` is the object `convexTest(schema, modules)` returns, with the storage of every component
- * (the root and those registered later) replaced by indexed storage (internals.ts), and with
+ * (the root and those registered later) replaced by indexed storage (adapter.ts), and with
  * committed transactions logged to `dataDir` (persistence.ts). See README.md.
  */
 import { fileURLToPath } from "node:url";
 import { convexTest, type TestConvex } from "convex-test";
 import type { GenericSchema, SchemaDefinition } from "convex/server";
 import {
+  advanceCommitTs,
   assertConvexTestInternals,
   captureConvexGlobal,
   indexedDatabaseClass,
+  installDatabase,
+  lastCommitTs,
   type EngineHooks,
   type IndexedDatabase,
-} from "./internals";
+} from "./adapter";
 import type { Doc } from "./keys";
 import { Persistence, type PersistenceStats, type StateView } from "./persistence";
 
-export { CONVEX_TEST_VERSION } from "./internals";
+export { CONVEX_TEST_VERSION } from "./adapter";
 
 /** `<project>/.local`, the default data directory. */
 export const DEFAULT_DATA_DIR = fileURLToPath(new URL("../../../.local", import.meta.url));
@@ -106,21 +109,18 @@ export function createLocalEngine<Schema extends GenericSchema>(
 
   /** Replaces the stock database of a registered component by an indexed one. */
   const install = (componentPath: string, componentSchema: AnySchema | null) => {
-    const component = global.components[componentPath];
-    if (component === undefined) throw new Error(`component ${componentPath} not registered`);
     const initial = persistence?.loaded.get(componentPath);
     persistence?.loaded.delete(componentPath);
     const db = new IndexedDatabaseFake(componentSchema, componentPath, hooks, initial);
-    component.db = db;
+    installDatabase(global, componentPath, db);
     dbs.set(componentPath, db);
   };
   install("", schema);
 
   if (persistence !== null) {
-    const tm = global.transactionManager;
-    if (persistence.lastCommitTs > tm._lastCommitTs) tm._lastCommitTs = persistence.lastCommitTs;
+    advanceCommitTs(global, persistence.lastCommitTs);
     persistence.captureState = (): StateView => ({
-      lastCommitTs: tm._lastCommitTs,
+      lastCommitTs: lastCommitTs(global),
       components: [
         ...Array.from(dbs, ([path, db]) => ({
           path,

@@ -15,7 +15,7 @@ import { appSchema, refs } from "./fixtures/app";
 import { componentModules, schema as counterSchema } from "./fixtures/component/modules";
 import { modules } from "./fixtures/modules";
 import { createLocalEngine, type LocalEngineOptions } from "./index";
-import { captureConvexGlobal } from "./internals";
+import { captureConvexGlobal } from "./adapter";
 import { docFromText, docText, type Doc } from "./keys";
 
 const dirs: string[] = [];

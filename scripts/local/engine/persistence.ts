@@ -30,7 +30,13 @@ import fs from "node:fs";
 import fsp from "node:fs/promises";
 import path from "node:path";
 import zlib from "node:zlib";
-import { docFromJson, docFromText, docText, idCounter, tableNameFromId, type Doc } from "./keys";
+import {
+  idCounter,
+  interruptedScheduledFunction,
+  SCHEDULED_FUNCTIONS_TABLE,
+  tableNameFromId,
+} from "./adapter";
+import { docFromJson, docFromText, docText, type Doc } from "./keys";
 
 // Distinctive names: the data directory (default .local/) may hold other tools' files too.
 const SNAPSHOT = "engine-snapshot.jsonl";
@@ -484,17 +490,12 @@ export class Persistence {
   private failInterruptedScheduledFunctions(): void {
     const now = Date.now();
     for (const [componentPath, c] of this.loaded) {
-      const jobs = c.tables.get("_scheduled_functions");
+      const jobs = c.tables.get(SCHEDULED_FUNCTIONS_TABLE);
       if (jobs === undefined) continue;
       const writes: Array<[string, Doc | null]> = [];
       for (const job of jobs.values()) {
-        const state = job.state as { kind?: string } | undefined;
-        if (state?.kind === "pending" || state?.kind === "inProgress") {
-          const failed: Doc = {
-            ...job,
-            state: { kind: "failed", error: "The local engine restarted before the job finished" },
-            completedTime: now,
-          };
+        const failed = interruptedScheduledFunction(job, now);
+        if (failed !== null) {
           jobs.set(job._id, failed);
           writes.push([job._id, failed]);
         }
