@@ -1,7 +1,13 @@
 import { customCtx, customMutation, customQuery } from "convex-helpers/server/customFunctions";
 import { v } from "convex/values";
-import { internalMutation, internalQuery, query, type QueryCtx } from "./_generated/server";
-import { requireViewer } from "./model/access";
+import {
+  internalMutation,
+  internalQuery,
+  mutation,
+  query,
+  type QueryCtx,
+} from "./_generated/server";
+import { requireAnalyst, requireViewer } from "./model/access";
 import { fail } from "./model/errors";
 import { requirePayment } from "./model/payments/locate";
 
@@ -11,6 +17,8 @@ import { requirePayment } from "./model/payments/locate";
  *
  * - `viewerQuery`: a public query; `ctx.viewer` is who calls (analyst, customer or an unlinked
  *   identity) and an unauthenticated caller fails with `unauthenticated`.
+ * - `analystQuery` / `analystMutation`: public functions for identities with the `analyst` role
+ *   only (`forbidden` otherwise); `ctx.analyst.tokenIdentifier` names who acted.
  * - `userApiQuery` / `userApiMutation`: internal functions the REST API calls about one user;
  *   `args.id` is the untrusted path segment, normalised here, and `ctx.user` the user document
  *   (`not_found` when there is none, or when the id belongs to another table).
@@ -21,6 +29,16 @@ import { requirePayment } from "./model/payments/locate";
 export const viewerQuery = customQuery(
   query,
   customCtx(async (ctx) => ({ viewer: await requireViewer(ctx) })),
+);
+
+export const analystQuery = customQuery(
+  query,
+  customCtx(async (ctx) => ({ analyst: await requireAnalyst(ctx) })),
+);
+
+export const analystMutation = customMutation(
+  mutation,
+  customCtx(async (ctx) => ({ analyst: await requireAnalyst(ctx) })),
 );
 
 async function requireUserById(ctx: QueryCtx, id: string) {

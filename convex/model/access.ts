@@ -31,3 +31,10 @@ export async function requireViewer(ctx: QueryCtx): Promise<Viewer> {
 export function canRead(viewer: Viewer, userId: Id<"users">): boolean {
   return viewer.kind === "analyst" || (viewer.kind === "customer" && viewer.userId === userId);
 }
+
+/** The analyst calling a public function; fails with `forbidden` for any other identity. */
+export async function requireAnalyst(ctx: QueryCtx): Promise<{ tokenIdentifier: string }> {
+  const viewer = await requireViewer(ctx);
+  if (viewer.kind !== "analyst") fail("forbidden", "Only analysts may do this.");
+  return { tokenIdentifier: viewer.tokenIdentifier };
+}
