@@ -1,6 +1,7 @@
 import { expect, test, vi } from "vitest";
 import { handleApiRequest } from "./dispatch";
 import type { HttpCtx } from "./route";
+import { routes } from "./routes";
 import { API_KEY, call, createUser, postPayment, setupBackend } from "../test.setup";
 
 function expectEnvelope(body: unknown, code: string) {
@@ -62,6 +63,21 @@ test("unknown routes are 404 and wrong methods 405 with Allow, as JSON", async (
   expect(postHealth.headers.get("allow")).toBe("GET");
   const deleteList = await call(t, "DELETE", "/transactions");
   expect(deleteList.headers.get("allow")).toBe("POST, GET");
+});
+
+test("an unknown query parameter is a 400 on every route, before anything runs", async () => {
+  const t = setupBackend();
+  const before = await t.run(async (ctx) => (await ctx.db.query("users").take(10)).length);
+  for (const route of routes) {
+    const path = route.path.replace(/\{\w+\}/g, "x");
+    const res = await call(t, route.method, `${path}?bogus=1`, {
+      body: route.body ? {} : undefined,
+    });
+    expect(res.status, `${route.method} ${route.path}`).toBe(400);
+    expectEnvelope(res.body, "invalid_query");
+    expect(res.body.error.details).toContainEqual({ field: "bogus", message: "unknown field" });
+  }
+  expect(await t.run(async (ctx) => (await ctx.db.query("users").take(10)).length)).toBe(before);
 });
 
 test("bodies: 415 when not JSON, 400 when malformed, 413 when too large, 422 when invalid", async () => {
