@@ -1,4 +1,5 @@
 /// <reference types="vite/client" />
+import migrations from "@convex-dev/migrations/test";
 import rateLimiter from "@convex-dev/rate-limiter/test";
 import workpool from "@convex-dev/workpool/test";
 import { convexTest, type TestConvex } from "convex-test";
@@ -22,6 +23,7 @@ export function registerComponents(t: TestConvex<typeof schema>): void {
   rateLimiter.register(t);
   workpool.register(t, "scoringPool");
   workpool.register(t, "explanationPool");
+  migrations.register(t);
 }
 
 /** The environment every test backend starts with: the tests' API keys, no rate limiting. */

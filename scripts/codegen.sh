@@ -11,6 +11,7 @@ export declare const components: {
   rateLimiter: import("@convex-dev/rate-limiter/_generated/component.js").ComponentApi<"rateLimiter">;
   scoringPool: import("@convex-dev/workpool/_generated/component.js").ComponentApi<"scoringPool">;
   explanationPool: import("@convex-dev/workpool/_generated/component.js").ComponentApi<"explanationPool">;
+  migrations: import("@convex-dev/migrations/_generated/component.js").ComponentApi<"migrations">;
 };
 TS
 cat >> convex/_generated/api.js <<'JS'

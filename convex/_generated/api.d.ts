@@ -24,6 +24,7 @@ import type * as fraud_template from "../fraud/template.js";
 import type * as fraud_watchdog from "../fraud/watchdog.js";
 import type * as functions from "../functions.js";
 import type * as http from "../http.js";
+import type * as migrations from "../migrations.js";
 import type * as ml_artifact from "../ml/artifact.js";
 import type * as ml_batch from "../ml/batch.js";
 import type * as ml_decision from "../ml/decision.js";
@@ -85,6 +86,7 @@ declare const fullApi: ApiFromModules<{
   "fraud/watchdog": typeof fraud_watchdog;
   functions: typeof functions;
   http: typeof http;
+  migrations: typeof migrations;
   "ml/artifact": typeof ml_artifact;
   "ml/batch": typeof ml_batch;
   "ml/decision": typeof ml_decision;
@@ -139,4 +141,5 @@ export declare const components: {
   rateLimiter: import("@convex-dev/rate-limiter/_generated/component.js").ComponentApi<"rateLimiter">;
   scoringPool: import("@convex-dev/workpool/_generated/component.js").ComponentApi<"scoringPool">;
   explanationPool: import("@convex-dev/workpool/_generated/component.js").ComponentApi<"explanationPool">;
+  migrations: import("@convex-dev/migrations/_generated/component.js").ComponentApi<"migrations">;
 };

@@ -1,3 +1,4 @@
+import { internal } from "../../convex/_generated/api";
 import { committedArtifact } from "../../convex/ml/artifact";
 import { modelOutputs } from "../../convex/ml/scorer";
 import schema from "../../convex/schema";
@@ -16,6 +17,10 @@ export type LocalBackendOptions = {
 };
 
 const modules = modulesIn(CONVEX_DIR);
+
+/** Pool parallelism in local mode when `SCORING_PARALLELISM` / `EXPLANATION_PARALLELISM` are unset. */
+export const LOCAL_SCORING_PARALLELISM = 32;
+export const LOCAL_EXPLANATION_PARALLELISM = 8;
 
 function appEngine(options: LocalEngineOptions) {
   return createLocalEngine(schema, modules, options);
@@ -37,6 +42,10 @@ export type LocalBackend = {
  */
 export async function startLocalBackend(options: LocalBackendOptions): Promise<LocalBackend> {
   const log = options.log ?? ((message: string) => console.warn(message));
+  // The pools' defaults fit Convex's Starter plan (8 scheduled functions at once); a local
+  // process has no such limit, so it runs more jobs at once unless told otherwise.
+  process.env.SCORING_PARALLELISM ||= String(LOCAL_SCORING_PARALLELISM);
+  process.env.EXPLANATION_PARALLELISM ||= String(LOCAL_EXPLANATION_PARALLELISM);
   const engine = appEngine({
     dataDir: options.dataDir,
     fresh: options.fresh ?? false,
@@ -48,6 +57,8 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
   await preloadModules(modules);
   await modelOutputs(committedArtifact, new Float64Array(committedArtifact.features.length));
   const stopCrons = options.crons === false ? () => undefined : await startCrons(engine.t, log);
+  // Data written by older code is brought up to date (resumable; done ones are skipped).
+  await engine.t.mutation(internal.migrations.runAll, {});
   return {
     engine,
     t: engine.t,

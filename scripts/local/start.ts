@@ -27,7 +27,8 @@ async function main() {
   const backend = await startLocalBackend({ dataDir, fresh: args.str("fresh") === "true" });
   const server = await serveHttp(backend.t, port);
   const url = `http://127.0.0.1:${port}`;
-  const stored = backend.engine.stats().documents;
+  // The app's own documents (the components' bookkeeping is not data a user stored).
+  const stored = backend.engine.stats().components[""]?.documents ?? 0;
 
   console.log(`Fraud detection backend (local mode) at ${url}/api/v1`);
   console.log(
