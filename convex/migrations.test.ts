@@ -1,24 +1,16 @@
 import { expect, test } from "vitest";
 import { internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
-import type { StoredFraudResult } from "./model/payments/validators";
-import { call, createUser, runScheduled, setupBackend } from "./test.setup";
+import { call, createUser, runScheduled, setupBackend, storedFraud } from "./test.setup";
 
-const legacyFraud: StoredFraudResult = {
+const legacyFraud = storedFraud({
   score: 91,
   probability: 0.91,
   level: "high",
   decision: "block",
-  reasons: [],
-  attributionMethod: "legacy",
-  models: { logistic: { probability: 0.9 }, neural: { probability: 0.92 } },
-  features: {},
-  modelVersion: "legacy",
-  scoredAt: 1,
-  latencyMs: 1,
   explanation: "Blocked.",
   explanationSource: "template",
-};
+});
 
 test("runAll removes the fields older code stored, in batches, and the API answers the same", async () => {
   const t = setupBackend();

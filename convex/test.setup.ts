@@ -4,6 +4,7 @@ import rateLimiter from "@convex-dev/rate-limiter/test";
 import workpool from "@convex-dev/workpool/test";
 import { convexTest, type TestConvex } from "convex-test";
 import { vi } from "vitest";
+import type { StoredFraudResult } from "./model/payments/validators";
 import { API_PREFIX } from "./rest/constants";
 import schema from "./schema";
 
@@ -80,6 +81,26 @@ export async function call(
     status: response.status,
     headers: response.headers,
     body: text.length > 0 ? JSON.parse(text) : null,
+  };
+}
+
+/**
+ * A fraud result for payments a test stores directly (history, volume, legacy data), where the
+ * result itself is not what the test is about. `fields` overrides parts of it.
+ */
+export function storedFraud(fields: Partial<StoredFraudResult> = {}): StoredFraudResult {
+  return {
+    score: 1,
+    probability: 0.01,
+    decision: "allow",
+    reasons: [],
+    attributionMethod: "test",
+    models: { logistic: { probability: 0.01 }, neural: { probability: 0.01 } },
+    features: {},
+    modelVersion: "test",
+    scoredAt: 0,
+    latencyMs: 0,
+    ...fields,
   };
 }
 

@@ -2,21 +2,10 @@ import { expect, test } from "vitest";
 import type { Id } from "../convex/_generated/dataModel";
 import { customerStatsKind, dayAggregates, terminalStatsKind } from "../convex/ml/statistics";
 import { DAY_MS } from "../convex/ml/time";
-import { call, createUser, postPayment, runScheduled } from "../convex/test.setup";
+import { call, createUser, postPayment, runScheduled, storedFraud } from "../convex/test.setup";
 import { setupSystem } from "./setup";
 
-const bulkResult = {
-  score: 0,
-  probability: 0,
-  decision: "allow" as const,
-  reasons: [],
-  attributionMethod: "bulk",
-  models: { logistic: { probability: 0 }, neural: { probability: 0 } },
-  features: {},
-  modelVersion: "bulk",
-  scoredAt: 0,
-  latencyMs: 0,
-};
+const bulkResult = storedFraud({ score: 0, probability: 0, attributionMethod: "bulk" });
 
 test("a terminal with 100,000 payments in its windows scores within Convex's limits", async () => {
   const t = setupSystem();

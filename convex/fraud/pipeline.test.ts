@@ -8,11 +8,11 @@ import {
   runScheduled,
   setupBackend,
   stepScheduled,
+  storedFraud,
   type Backend,
 } from "../test.setup";
 import type { Id } from "../_generated/dataModel";
 import { FEATURE_NAMES } from "../ml/features";
-import type { StoredFraudResult } from "../model/payments/validators";
 import { SCORING_RETRY } from "./pools";
 import { EXPLANATION_DUE_MS } from "./scoring";
 import { templateExplanation } from "./template";
@@ -74,19 +74,6 @@ async function rows(t: Backend) {
     terminalDays: await ctx.db.query("terminalDays").take(100),
   }));
 }
-
-const placeholderFraud: StoredFraudResult = {
-  score: 1,
-  probability: 0.01,
-  decision: "allow",
-  reasons: [],
-  attributionMethod: "test",
-  models: { logistic: { probability: 0.01 }, neural: { probability: 0.01 } },
-  features: {},
-  modelVersion: "test",
-  scoredAt: 0,
-  latencyMs: 0,
-};
 
 const get = async (t: Backend, id: string) =>
   (await call(t, "GET", `/transactions/${id}`)).body.transaction;
@@ -303,7 +290,7 @@ test("a history too dense to read fails at once with history_too_dense", async (
         timestamp: t0 - 8 * 86_400_000 + 1 + i,
         receivedAt: t0,
         status: "scored",
-        fraud: placeholderFraud,
+        fraud: storedFraud(),
       });
     }
   });

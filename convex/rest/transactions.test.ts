@@ -1,27 +1,16 @@
 import { expect, test } from "vitest";
 import { promoteToScored } from "../model/payments/lifecycle";
-import type { StoredFraudResult } from "../model/payments/validators";
 import {
   call,
   createUser,
   OTHER_API_KEY,
   postPayment,
   setupBackend,
+  storedFraud,
   type Backend,
 } from "../test.setup";
 
-const fraud: StoredFraudResult = {
-  score: 80,
-  probability: 0.8,
-  decision: "block",
-  reasons: [],
-  attributionMethod: "test",
-  models: { logistic: { probability: 0.7 }, neural: { probability: 0.9 } },
-  features: {},
-  modelVersion: "test",
-  scoredAt: 1,
-  latencyMs: 1,
-};
+const fraud = storedFraud({ score: 80, probability: 0.8, decision: "block" });
 
 /** Moves a pending payment to `transactions` with the same helper the scorer uses. */
 async function markScored(t: Backend, paymentId: string) {
