@@ -40,13 +40,18 @@ export function modulesIn(dir: string): ModuleMap {
 
 type ComponentSource = { schema: SchemaDefinition<GenericSchema, boolean>; modules: ModuleMap };
 
-async function componentFrom(packageName: string): Promise<ComponentSource> {
-  const require = createRequire(import.meta.url);
-  const dir = join(dirname(require.resolve(`${packageName}/package.json`)), "dist", "component");
-  const schemaModule = (await import(pathToFileURL(join(dir, "schema.js")).href)) as {
+/** The package directory of `packageName` as seen from `fromDir` (Node's resolution). */
+function packageDir(packageName: string, fromDir: string): string {
+  const require = createRequire(join(fromDir, "noop.js"));
+  return dirname(require.resolve(`${packageName}/package.json`));
+}
+
+async function componentFrom(dir: string): Promise<ComponentSource> {
+  const componentDir = join(dir, "dist", "component");
+  const schemaModule = (await import(pathToFileURL(join(componentDir, "schema.js")).href)) as {
     default: SchemaDefinition<GenericSchema, boolean>;
   };
-  const modules = modulesIn(dir);
+  const modules = modulesIn(componentDir);
   await preloadModules(modules);
   return { schema: schemaModule.default, modules };
 }
@@ -72,19 +77,24 @@ const COMPONENTS: Array<{ name: string; packageName: string; children: string[] 
 ];
 const CHILD_PACKAGES: Record<string, string> = { batchWorker: "@convex-dev/batch-worker" };
 
-/** Registers every component of `convex/convex.config.ts` on a convex-test instance. */
+/**
+ * Registers every component of `convex/convex.config.ts` on a convex-test instance. A child
+ * component comes from its parent package's own dependency, as the Convex bundler resolves it
+ * (the workpool and the rate limiter depend on different batch-worker versions).
+ */
 export async function registerComponents(t: Registrar): Promise<void> {
   const sources = new Map<string, Promise<ComponentSource>>();
-  const source = (packageName: string) => {
-    let loaded = sources.get(packageName);
-    if (!loaded) sources.set(packageName, (loaded = componentFrom(packageName)));
+  const source = (dir: string) => {
+    let loaded = sources.get(dir);
+    if (!loaded) sources.set(dir, (loaded = componentFrom(dir)));
     return loaded;
   };
   for (const { name, packageName, children } of COMPONENTS) {
-    const component = await source(packageName);
+    const dir = packageDir(packageName, projectRoot);
+    const component = await source(dir);
     t.registerComponent(name, component.schema, component.modules);
     for (const child of children) {
-      const nested = await source(CHILD_PACKAGES[child]);
+      const nested = await source(packageDir(CHILD_PACKAGES[child], dir));
       t.registerComponent(`${name}/${child}`, nested.schema, nested.modules);
     }
   }
