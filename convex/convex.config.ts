@@ -1,6 +1,7 @@
 import { defineApp } from "convex/server";
 import { v } from "convex/values";
 import rateLimiter from "@convex-dev/rate-limiter/convex.config.js";
+import batchWorker from "@convex-dev/batch-worker/convex.config.js";
 import migrations from "@convex-dev/migrations/convex.config.js";
 import workpool from "@convex-dev/workpool/convex.config.js";
 
@@ -30,6 +31,8 @@ app.use(rateLimiter);
 // Background jobs: one pool per kind, so slow LLM calls never hold the slots scoring needs.
 app.use(workpool, { name: "scoringPool" });
 app.use(workpool, { name: "explanationPool" });
+// The history folder: one serial loop that adds payments to the window buckets.
+app.use(batchWorker, { name: "historyFolder" });
 // Online data migrations (convex/migrations.ts).
 app.use(migrations);
 

@@ -1,6 +1,7 @@
 import { Migrations } from "@convex-dev/migrations";
 import { components, internal } from "./_generated/api";
 import { internalMutation } from "./_generated/server";
+import { recordInHistory } from "./model/history/aggregates";
 
 /**
  * Online migrations of stored data (the `@convex-dev/migrations` component): resumable, in
@@ -33,6 +34,35 @@ export const dropStoredLevel = migrations.define({
   },
 });
 
+/**
+ * Builds the history (`historyRows`, folded into the buckets by the folder) from payments that
+ * older code stored without it. Idempotent per payment: one that has its rows is left alone.
+ */
+export const buildHistoryRowsStaged = migrations.define({
+  table: "tempTransactions",
+  migrateOne: async (ctx, doc) =>
+    doc.historyRows === undefined ? { historyRows: await recordInHistory(ctx, doc) } : undefined,
+});
+
+/** As {@link buildHistoryRowsStaged}, for scored payments. */
+export const buildHistoryRowsScored = migrations.define({
+  table: "transactions",
+  migrateOne: async (ctx, doc) =>
+    doc.historyRows === undefined ? { historyRows: await recordInHistory(ctx, doc) } : undefined,
+});
+
+/** Empties the day aggregates older code kept (replaced by the buckets). */
+export const dropCustomerDays = migrations.define({
+  table: "customerDays",
+  migrateOne: async (ctx, doc) => await ctx.db.delete("customerDays", doc._id),
+});
+
+/** As {@link dropCustomerDays}, for terminals. */
+export const dropTerminalDays = migrations.define({
+  table: "terminalDays",
+  migrateOne: async (ctx, doc) => await ctx.db.delete("terminalDays", doc._id),
+});
+
 /** Runs one migration by name, e.g. `{fn: "migrations:dropStoredLevel"}`. */
 export const run = migrations.runner();
 
@@ -40,4 +70,8 @@ export const run = migrations.runner();
 export const runAll = migrations.runner([
   internal.migrations.dropRetryFields,
   internal.migrations.dropStoredLevel,
+  internal.migrations.buildHistoryRowsStaged,
+  internal.migrations.buildHistoryRowsScored,
+  internal.migrations.dropCustomerDays,
+  internal.migrations.dropTerminalDays,
 ]);

@@ -1,4 +1,5 @@
 /// <reference types="vite/client" />
+import batchWorker from "@convex-dev/batch-worker/test";
 import migrations from "@convex-dev/migrations/test";
 import rateLimiter from "@convex-dev/rate-limiter/test";
 import workpool from "@convex-dev/workpool/test";
@@ -24,6 +25,7 @@ export function registerComponents(t: TestConvex<typeof schema>): void {
   rateLimiter.register(t);
   workpool.register(t, "scoringPool");
   workpool.register(t, "explanationPool");
+  batchWorker.register(t, "historyFolder");
   migrations.register(t);
 }
 

@@ -8,10 +8,8 @@ import {
   runScheduled,
   setupBackend,
   stepScheduled,
-  storedFraud,
   type Backend,
 } from "../test.setup";
-import type { Id } from "../_generated/dataModel";
 import { FEATURE_NAMES } from "../ml/features";
 import { SCORING_RETRY } from "./pools";
 import { EXPLANATION_DUE_MS } from "./scoring";
@@ -70,8 +68,8 @@ async function rows(t: Backend) {
   return await t.run(async (ctx) => ({
     staged: await ctx.db.query("tempTransactions").take(100),
     scored: await ctx.db.query("transactions").take(100),
-    customerDays: await ctx.db.query("customerDays").take(100),
-    terminalDays: await ctx.db.query("terminalDays").take(100),
+    terminalBuckets: await ctx.db.query("terminalBuckets").take(100),
+    customerBuckets: await ctx.db.query("customerBuckets").take(100),
   }));
 }
 
@@ -277,20 +275,20 @@ test("a payment whose jobs keep getting lost fails with scoring_timeout", async 
 test("a history too dense to read fails at once with history_too_dense", async () => {
   const t = setupBackend();
   const userId = await createUser(t);
-  const t0 = Date.UTC(2018, 5, 1, 12);
-  // 8,001 payments of the terminal in the raw edge of its windows (8 days back, same hour).
+  const t0 = Date.UTC(2018, 5, 1, 12, 0, 30);
+  // 1,001 payments of the terminal in the partial minute at the start of its 1-day window
+  // (8 days back, the 30 s after 12:00:30): more than one transaction may read row by row.
   await t.run(async (ctx) => {
-    for (let i = 0; i < 8_001; i++) {
-      await ctx.db.insert("transactions", {
-        paymentId: `pay_dense${String(i).padStart(15, "0")}`,
-        userId: userId as Id<"users">,
+    for (let i = 0; i < 1_001; i++) {
+      await ctx.db.insert("historyRows", {
+        side: "terminal",
+        key: "T-dense",
+        timestamp: t0 - 8 * 86_400_000 + 1 + i * 20,
         amount: 1,
-        currency: "USD",
-        terminalId: "T-dense",
-        timestamp: t0 - 8 * 86_400_000 + 1 + i,
+        fraud: false,
+        paymentId: `pay_dense${String(i).padStart(15, "0")}`,
         receivedAt: t0,
-        status: "scored",
-        fraud: storedFraud(),
+        folded: true,
       });
     }
   });
@@ -351,10 +349,11 @@ test("deleting or relabelling a payment while it is being scored leaves nothing 
   const state = await rows(t);
   expect(state.staged).toHaveLength(0);
   expect(state.scored.map((p) => p.paymentId)).toEqual([relabelled]);
-  expect(state.terminalDays.map((d) => [d.terminalId, d.stats.count, d.stats.frauds])).toEqual([
-    ["T-lab", 1, 1],
-  ]);
-  expect(state.customerDays.map((d) => d.stats.count)).toEqual([1]);
+  // One bucket per level, each counting the one payment left, with its label.
+  expect(state.terminalBuckets.map((d) => [d.terminalId, d.stats.count, d.stats.frauds])).toEqual(
+    Array.from({ length: 5 }, () => ["T-lab", 1, 1]),
+  );
+  expect(state.customerBuckets.map((d) => d.stats.count)).toEqual([1, 1, 1, 1, 1]);
 });
 
 test("history features follow the payments: counts, averages, delayed terminal risk", async () => {

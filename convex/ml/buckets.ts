@@ -1,3 +1,4 @@
+import type { StatsKind } from "./statistics";
 import { DAY_MS, HOUR_MS } from "./time";
 import type { TimeRange } from "./windows";
 
@@ -54,7 +55,8 @@ export function planBuckets(r: TimeRange): BucketPlan {
   const runs: BucketRun[] = [];
   const take = (level: number, start: number) => {
     const last = runs[runs.length - 1];
-    if (last !== undefined && last.level === level && last.to === start) last.to += BUCKET_LEVELS[level];
+    if (last !== undefined && last.level === level && last.to === start)
+      last.to += BUCKET_LEVELS[level];
     else runs.push({ level, from: start, to: start + BUCKET_LEVELS[level] });
   };
   const raw: TimeRange[] = [];
@@ -78,6 +80,27 @@ export function planBuckets(r: TimeRange): BucketPlan {
   }
   if (x < hi) raw.push({ after: x - 1, atMost: r.atMost });
   return { runs, raw, bucketed: { after: minuteEdge - 1, atMost: x - 1 } };
+}
+
+/**
+ * The statistics of `rows` in every bucket of every level they fall in, by `"level:start"`: what
+ * folding them adds to the stored buckets.
+ */
+export function bucketTotals<S, Row extends { timestamp: number }>(
+  kind: StatsKind<S, Row>,
+  rows: readonly Row[],
+): Map<string, { level: number; start: number; stats: S }> {
+  const out = new Map<string, { level: number; start: number; stats: S }>();
+  for (const row of rows) {
+    for (let level = 0; level < BUCKET_LEVELS.length; level++) {
+      const start = bucketStart(row.timestamp, level);
+      const id = `${level}:${start}`;
+      let bucket = out.get(id);
+      if (bucket === undefined) out.set(id, (bucket = { level, start, stats: kind.empty() }));
+      kind.add(bucket.stats, row);
+    }
+  }
+  return out;
 }
 
 /** The union of several runs of one level, as disjoint runs (each read with one range query). */

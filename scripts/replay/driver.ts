@@ -51,6 +51,8 @@ export type ReplayOptions = {
   concurrency: number;
   /** Distinguishes this run's customers and idempotency keys from earlier runs. */
   runId: string;
+  /** Users that exist already, by customer index (e.g. from an earlier run on the same data). */
+  users?: ReadonlyMap<number, string>;
   /** Called after each payment was accepted (e.g. to step scheduled functions in a test). */
   afterPayment?: (row: number, paymentId: string) => Promise<void>;
   onProgress?: (done: number, total: number) => void;
@@ -107,7 +109,9 @@ export async function replay(
   options: ReplayOptions,
 ): Promise<{ paymentIds: Map<number, string>; stats: ReplayStats }> {
   const stats: ReplayStats = { requests: 0, statuses: {}, retries: 0 };
-  const users = new Map<number, Promise<string>>();
+  const users = new Map<number, Promise<string>>(
+    [...(options.users ?? [])].map(([customer, id]) => [customer, Promise.resolve(id)]),
+  );
   const userFor = (customer: number) => {
     let user = users.get(customer);
     if (!user) {

@@ -8,50 +8,85 @@ import {
   setupBackend,
   type Backend,
 } from "../../test.setup";
-import { customerStatsKind, dayAggregates, terminalStatsKind } from "../../ml/statistics";
+import { bucketStart, FINEST_LEVEL } from "../../ml/buckets";
+import { customerStatsKind, terminalStatsKind } from "../../ml/statistics";
 import { DAY_MS } from "../../ml/time";
 
 /** JSON with sorted keys (Convex stores object fields sorted). */
 const canonical = (stats: object) =>
   JSON.stringify(Object.fromEntries(Object.entries(stats).sort(([a], [b]) => a.localeCompare(b))));
 
-/** The day aggregates as stored, and as recomputed from every payment in both tables. */
-async function aggregates(t: Backend) {
+/**
+ * The history as stored, and as it should be: one row per payment and side carrying the
+ * payment's label, and buckets that count exactly the folded rows.
+ */
+async function history(t: Backend) {
   return await t.run(async (ctx) => {
     const payments = [
       ...(await ctx.db.query("tempTransactions").take(10_000)),
       ...(await ctx.db.query("transactions").take(10_000)),
     ];
+    const rows = await ctx.db.query("historyRows").take(10_000);
     const stored = {
-      customers: (await ctx.db.query("customerDays").take(10_000))
-        .map((d) => `${d.userId}/${d.day}:${canonical(d.stats)}`)
+      rows: rows
+        .map((r) => `${r.side}/${r.key}/${r.paymentId}/${r.timestamp}/${r.amount}/${r.fraud}`)
         .sort(),
-      terminals: (await ctx.db.query("terminalDays").take(10_000))
-        .map((d) => `${d.terminalId}/${d.day}:${canonical(d.stats)}`)
+      customer: (await ctx.db.query("customerBuckets").take(10_000))
+        .map((b) => `${b.userId}/${b.level}/${b.start}:${canonical(b.stats)}`)
+        .sort(),
+      terminal: (await ctx.db.query("terminalBuckets").take(10_000))
+        .map((b) => `${b.terminalId}/${b.level}/${b.start}:${canonical(b.stats)}`)
         .sort(),
     };
-    const expected = { customers: [] as string[], terminals: [] as string[] };
-    for (const userId of new Set(payments.map((p) => p.userId))) {
-      const rows = payments.filter((p) => p.userId === userId);
-      for (const [day, stats] of dayAggregates(customerStatsKind, rows)) {
-        expected.customers.push(`${userId}/${day}:${canonical(stats)}`);
+    const expected = { rows: [] as string[], customer: [] as string[], terminal: [] as string[] };
+    for (const p of payments) {
+      const common = `${p.paymentId}/${p.timestamp}/${p.amount}`;
+      expected.rows.push(`customer/${p.userId}/${common}/false`);
+      expected.rows.push(`terminal/${p.terminalId}/${common}/${p.label === "fraud"}`);
+    }
+    const folded = rows.filter((r) => r.folded);
+    for (const key of new Set(folded.filter((r) => r.side === "customer").map((r) => r.key))) {
+      const mine = folded.filter((r) => r.side === "customer" && r.key === key);
+      for (let level = 0; level <= FINEST_LEVEL; level++) {
+        const byStart = new Map<number, typeof mine>();
+        for (const r of mine) {
+          const start = bucketStart(r.timestamp, level);
+          byStart.set(start, [...(byStart.get(start) ?? []), r]);
+        }
+        for (const [start, list] of byStart) {
+          const stats = list.reduce(
+            (acc, r) => customerStatsKind.add(acc, r),
+            customerStatsKind.empty(),
+          );
+          expected.customer.push(`${key}/${level}/${start}:${canonical(stats)}`);
+        }
       }
     }
-    for (const terminalId of new Set(payments.map((p) => p.terminalId))) {
-      const rows = payments
-        .filter((p) => p.terminalId === terminalId)
-        .map((p) => ({ timestamp: p.timestamp, amount: p.amount, fraud: p.label === "fraud" }));
-      for (const [day, stats] of dayAggregates(terminalStatsKind, rows)) {
-        expected.terminals.push(`${terminalId}/${day}:${canonical(stats)}`);
+    for (const key of new Set(folded.filter((r) => r.side === "terminal").map((r) => r.key))) {
+      const mine = folded.filter((r) => r.side === "terminal" && r.key === key);
+      for (let level = 0; level <= FINEST_LEVEL; level++) {
+        const byStart = new Map<number, typeof mine>();
+        for (const r of mine) {
+          const start = bucketStart(r.timestamp, level);
+          byStart.set(start, [...(byStart.get(start) ?? []), r]);
+        }
+        for (const [start, list] of byStart) {
+          const stats = list.reduce(
+            (acc, r) => terminalStatsKind.add(acc, r),
+            terminalStatsKind.empty(),
+          );
+          expected.terminal.push(`${key}/${level}/${start}:${canonical(stats)}`);
+        }
       }
     }
-    expected.customers.sort();
-    expected.terminals.sort();
-    return { stored, expected };
+    expected.rows.sort();
+    expected.customer.sort();
+    expected.terminal.sort();
+    return { stored, expected, unfolded: rows.length - folded.length };
   });
 }
 
-test("day aggregates stay exact through posts, scoring, labels, relabels and deletes", async () => {
+test("the history stays exact through posts, folding, scoring, labels, relabels and deletes", async () => {
   const t = setupBackend();
   const users = [await createUser(t), await createUser(t)];
   const base = Date.UTC(2018, 6, 1);
@@ -61,6 +96,7 @@ test("day aggregates stay exact through posts, scoring, labels, relabels and del
       user: fc.nat(1),
       terminal: fc.constantFrom("T1", "T2"),
       day: fc.nat(3),
+      at: fc.integer({ min: 0, max: DAY_MS - 1 }),
       amount: fc.integer({ min: 1, max: 50_000 }).map((c) => c / 100),
     }),
     fc.record({ kind: fc.constant("label" as const), pick: fc.nat(), fraud: fc.boolean() }),
@@ -76,7 +112,7 @@ test("day aggregates stay exact through posts, scoring, labels, relabels and del
             userId: users[o.user],
             terminalId: o.terminal,
             amount: o.amount,
-            timestamp: base + o.day * DAY_MS + ids.length * 1000,
+            timestamp: base + o.day * DAY_MS + o.at,
           });
           ids.push(res.body.transaction.id);
         } else if (o.kind === "score") {
@@ -90,9 +126,14 @@ test("day aggregates stay exact through posts, scoring, labels, relabels and del
           }
         }
       }
-      const { stored, expected } = await aggregates(t);
-      expect(stored).toEqual(expected);
+      const now = await history(t);
+      expect(now.stored).toEqual(now.expected);
+      // Once the folder has caught up, every row is in the buckets.
+      await runScheduled(t);
+      const caughtUp = await history(t);
+      expect(caughtUp.unfolded).toBe(0);
+      expect(caughtUp.stored).toEqual(caughtUp.expected);
     }),
-    { numRuns: 25, seed: 7 },
+    { numRuns: 15, seed: 7 },
   );
 });

@@ -1,6 +1,8 @@
+import { ConvexError } from "convex/values";
 import type { Doc, Id } from "../../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../../_generated/server";
-import { ConvexError } from "convex/values";
+import type { BucketRun } from "../../ml/buckets";
+import { BUCKET_LEVELS } from "../../ml/buckets";
 import {
   customerStatsKind,
   terminalStatsKind,
@@ -11,173 +13,145 @@ import {
   type TerminalWindowStats,
 } from "../../ml/statistics";
 import type { TimeRange } from "../../ml/windows";
+import type { HistorySideName } from "./validators";
 
 /**
  * The two sides of a payment's history, customer and terminal, behind one interface, so the
- * aggregate upkeep (`aggregates.ts`) and the window reads (`windowStats.ts`) are written once.
- * Each side names its statistics, its day-aggregate table and how to read its raw payments.
+ * upkeep (`aggregates.ts`, `folder.ts`) and the reads (`windowStats.ts`) are written once. Each
+ * side names its statistics and its bucket table; the rows of both live in `historyRows`.
  */
 
-/** The part of a payment the history keeps track of. */
-export type HistoryPayment = Pick<
-  Doc<"tempTransactions">,
-  "userId" | "terminalId" | "timestamp" | "amount" | "label"
->;
-
-/** A raw payment of one side in a time range, from either payment table. */
-export type RawPayment = Doc<"tempTransactions"> | Doc<"transactions">;
+export type HistoryRow = Doc<"historyRows">;
+type BucketDoc<S> = { _id: string; level: number; start: number; stats: S };
 
 /**
- * Raw rows one window edge may hold at most: a day of one customer's or one terminal's
- * payments (a terminal with 100,000 payments a month has about 3,300 a day). Beyond it,
- * scoring fails at once with `history_too_dense` instead of reading past Convex's limits.
+ * Rows one raw range (a partial minute at a window's edge) may hold: a terminal taking more than
+ * 1,000 payments in one minute (1.4 million a day) fails at once with `history_too_dense`
+ * rather than read past Convex's limits.
  */
-export const MAX_ROWS_PER_RANGE = 8_000;
-/** Day aggregates a window span may cover (38 for the delayed 30-day terminal window). */
-export const MAX_DAYS_PER_SPAN = 64;
+export const MAX_RAW_ROWS = 1_000;
 
 /** What `history_too_dense` carries across the scoring query's boundary. */
 export type HistoryTooDense = { code: "history_too_dense"; message: string };
 
-type DayDoc<S> = { day: number; stats: S };
-
-export interface HistorySide<S, Row extends { timestamp: number }, Key extends string = string> {
-  readonly name: "customer" | "terminal";
+export interface HistorySide<S, Row extends { timestamp: number }, Key extends string> {
+  readonly name: HistorySideName;
   readonly kind: StatsKind<S, Row>;
-  /** The side's key of a payment: its customer or its terminal. */
-  key: (payment: HistoryPayment) => Key;
-  /** The statistics row of a raw payment. */
-  row: (payment: HistoryPayment) => Row;
-  day: (ctx: QueryCtx, key: Key, day: number) => Promise<DayDoc<S> | null>;
-  /** Day aggregates with `first <= day <= last` (at most {@link MAX_DAYS_PER_SPAN}). */
-  days: (ctx: QueryCtx, key: Key, first: number, last: number) => Promise<DayDoc<S>[]>;
-  /** Writes a day's statistics; an empty day's row is deleted. */
-  writeDay: (ctx: MutationCtx, key: Key, day: number, stats: S) => Promise<void>;
-  /** Raw payments (both tables) with a timestamp in `range`; `history_too_dense` past the bound. */
-  paymentsIn: (ctx: QueryCtx, key: Key, range: TimeRange) => Promise<RawPayment[]>;
+  /** The statistics row of a history row. */
+  row: (r: Pick<HistoryRow, "timestamp" | "amount" | "fraud">) => Row;
+  /** The buckets of one run (at most one document per bucket). */
+  buckets: (ctx: QueryCtx, key: Key, run: BucketRun) => Promise<BucketDoc<S>[]>;
+  bucket: (ctx: QueryCtx, key: Key, level: number, start: number) => Promise<BucketDoc<S> | null>;
+  /** Writes a bucket's statistics: insert, patch, or delete when it became empty. */
+  writeBucket: (
+    ctx: MutationCtx,
+    key: Key,
+    level: number,
+    start: number,
+    existing: BucketDoc<S> | null,
+    stats: S,
+  ) => Promise<void>;
 }
 
-async function bounded<T>(query: { take(n: number): Promise<T[]> }, side: string): Promise<T[]> {
-  const rows = await query.take(MAX_ROWS_PER_RANGE + 1);
-  if (rows.length > MAX_ROWS_PER_RANGE) {
+/** Rows of one side and key with a timestamp in `r`; `history_too_dense` past the bound. */
+export async function rowsIn(
+  ctx: QueryCtx,
+  side: HistorySideName,
+  key: string,
+  r: TimeRange,
+): Promise<HistoryRow[]> {
+  const rows = await ctx.db
+    .query("historyRows")
+    .withIndex("by_side_and_key_and_timestamp", (q) =>
+      q.eq("side", side).eq("key", key).gt("timestamp", r.after).lte("timestamp", r.atMost),
+    )
+    .take(MAX_RAW_ROWS + 1);
+  if (rows.length > MAX_RAW_ROWS) {
     const data: HistoryTooDense = {
       code: "history_too_dense",
-      message: `more than ${MAX_ROWS_PER_RANGE} ${side} payments in one window edge`,
+      message: `more than ${MAX_RAW_ROWS} ${side} payments in one minute at a window edge`,
     };
     throw new ConvexError(data);
   }
   return rows;
 }
 
-/** Writes a day row: insert, patch, or delete when the day became empty. */
-async function upsertDay<T extends "customerDays" | "terminalDays">(
-  ctx: MutationCtx,
-  table: T,
-  existing: Doc<T> | null,
-  empty: boolean,
-  value: Omit<Doc<T>, "_id" | "_creationTime">,
-): Promise<void> {
-  if (empty) {
-    if (existing) await ctx.db.delete(table, existing._id);
-  } else if (existing) {
-    await ctx.db.patch(table, existing._id, value as Partial<Doc<T>>);
-  } else {
-    await ctx.db.insert(table, value as never);
-  }
+/** How many buckets a run spans: the bound of its read. */
+export function runLength(run: BucketRun): number {
+  return Math.round((run.to - run.from) / BUCKET_LEVELS[run.level]);
 }
 
-const customerDay = (ctx: QueryCtx, userId: Id<"users">, day: number) =>
+const customerBucket = (ctx: QueryCtx, userId: Id<"users">, level: number, start: number) =>
   ctx.db
-    .query("customerDays")
-    .withIndex("by_userId_and_day", (q) => q.eq("userId", userId).eq("day", day))
+    .query("customerBuckets")
+    .withIndex("by_userId_and_level_and_start", (q) =>
+      q.eq("userId", userId).eq("level", level).eq("start", start),
+    )
     .unique();
 
-const terminalDay = (ctx: QueryCtx, terminalId: string, day: number) =>
+const terminalBucket = (ctx: QueryCtx, terminalId: string, level: number, start: number) =>
   ctx.db
-    .query("terminalDays")
-    .withIndex("by_terminalId_and_day", (q) => q.eq("terminalId", terminalId).eq("day", day))
+    .query("terminalBuckets")
+    .withIndex("by_terminalId_and_level_and_start", (q) =>
+      q.eq("terminalId", terminalId).eq("level", level).eq("start", start),
+    )
     .unique();
 
 export const customerSide: HistorySide<CustomerWindowStats, CustomerHistoryRow, Id<"users">> = {
   name: "customer",
   kind: customerStatsKind,
-  key: (p) => p.userId,
-  row: (p) => ({ timestamp: p.timestamp, amount: p.amount }),
-  day: customerDay,
-  days: (ctx, userId, first, last) =>
+  row: (r) => ({ timestamp: r.timestamp, amount: r.amount }),
+  buckets: (ctx, userId, run) =>
     ctx.db
-      .query("customerDays")
-      .withIndex("by_userId_and_day", (q) =>
-        q.eq("userId", userId).gte("day", first).lte("day", last),
+      .query("customerBuckets")
+      .withIndex("by_userId_and_level_and_start", (q) =>
+        q.eq("userId", userId).eq("level", run.level).gte("start", run.from).lt("start", run.to),
       )
-      .take(MAX_DAYS_PER_SPAN),
-  writeDay: async (ctx, userId, day, stats) =>
-    await upsertDay(ctx, "customerDays", await customerDay(ctx, userId, day), stats.count === 0, {
-      userId,
-      day,
-      stats,
-    }),
-  paymentsIn: async (ctx, userId, r) => [
-    ...(await bounded(
-      ctx.db
-        .query("tempTransactions")
-        .withIndex("by_userId_and_timestamp_and_paymentId", (q) =>
-          q.eq("userId", userId).gt("timestamp", r.after).lte("timestamp", r.atMost),
-        ),
-      "customer",
-    )),
-    ...(await bounded(
-      ctx.db
-        .query("transactions")
-        .withIndex("by_userId_and_timestamp_and_paymentId", (q) =>
-          q.eq("userId", userId).gt("timestamp", r.after).lte("timestamp", r.atMost),
-        ),
-      "customer",
-    )),
-  ],
+      .take(runLength(run)),
+  bucket: customerBucket,
+  async writeBucket(ctx, userId, level, start, existing, stats) {
+    const id = existing?._id as Id<"customerBuckets"> | undefined;
+    if (stats.count === 0) {
+      if (id) await ctx.db.delete("customerBuckets", id);
+    } else if (id) {
+      await ctx.db.patch("customerBuckets", id, { stats });
+    } else {
+      await ctx.db.insert("customerBuckets", { userId, level, start, stats });
+    }
+  },
 };
 
-export const terminalSide: HistorySide<TerminalWindowStats, TerminalHistoryRow> = {
+export const terminalSide: HistorySide<TerminalWindowStats, TerminalHistoryRow, string> = {
   name: "terminal",
   kind: terminalStatsKind,
-  key: (p) => p.terminalId,
-  row: (p) => ({ timestamp: p.timestamp, amount: p.amount, fraud: p.label === "fraud" }),
-  day: terminalDay,
-  days: (ctx, terminalId, first, last) =>
+  row: (r) => ({ timestamp: r.timestamp, amount: r.amount, fraud: r.fraud }),
+  buckets: (ctx, terminalId, run) =>
     ctx.db
-      .query("terminalDays")
-      .withIndex("by_terminalId_and_day", (q) =>
-        q.eq("terminalId", terminalId).gte("day", first).lte("day", last),
+      .query("terminalBuckets")
+      .withIndex("by_terminalId_and_level_and_start", (q) =>
+        q
+          .eq("terminalId", terminalId)
+          .eq("level", run.level)
+          .gte("start", run.from)
+          .lt("start", run.to),
       )
-      .take(MAX_DAYS_PER_SPAN),
-  writeDay: async (ctx, terminalId, day, stats) =>
-    await upsertDay(
-      ctx,
-      "terminalDays",
-      await terminalDay(ctx, terminalId, day),
-      stats.count === 0,
-      {
-        terminalId,
-        day,
-        stats,
-      },
-    ),
-  paymentsIn: async (ctx, terminalId, r) => [
-    ...(await bounded(
-      ctx.db
-        .query("tempTransactions")
-        .withIndex("by_terminalId_and_timestamp", (q) =>
-          q.eq("terminalId", terminalId).gt("timestamp", r.after).lte("timestamp", r.atMost),
-        ),
-      "terminal",
-    )),
-    ...(await bounded(
-      ctx.db
-        .query("transactions")
-        .withIndex("by_terminalId_and_timestamp", (q) =>
-          q.eq("terminalId", terminalId).gt("timestamp", r.after).lte("timestamp", r.atMost),
-        ),
-      "terminal",
-    )),
-  ],
+      .take(runLength(run)),
+  bucket: terminalBucket,
+  async writeBucket(ctx, terminalId, level, start, existing, stats) {
+    const id = existing?._id as Id<"terminalBuckets"> | undefined;
+    if (stats.count === 0) {
+      if (id) await ctx.db.delete("terminalBuckets", id);
+    } else if (id) {
+      await ctx.db.patch("terminalBuckets", id, { stats });
+    } else {
+      await ctx.db.insert("terminalBuckets", { terminalId, level, start, stats });
+    }
+  },
 };
+
+/** The side of a history row, with its key typed. */
+export function sideOf(row: HistoryRow) {
+  return row.side === "customer"
+    ? { side: customerSide, key: row.key as Id<"users"> }
+    : { side: terminalSide, key: row.key };
+}

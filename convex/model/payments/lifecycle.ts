@@ -78,18 +78,24 @@ export async function stagePayment(
   let paymentId = randomPaymentId();
   while (await locatePayment(ctx, paymentId)) paymentId = randomPaymentId();
   const now = Date.now();
+  const timestamp = input.timestamp ?? now;
+  const historyRows = await recordInHistory(ctx, {
+    ...input,
+    timestamp,
+    paymentId,
+    receivedAt: now,
+  });
   const id = await ctx.db.insert("tempTransactions", {
     ...input,
-    timestamp: input.timestamp ?? now,
+    timestamp,
     paymentId,
     receivedAt: now,
     idempotencyKey: idempotency?.key,
     requestHash: idempotency?.requestHash,
+    historyRows,
     status: "pending",
   });
-  const staged = await reread(ctx, "tempTransactions", id);
-  await recordInHistory(ctx, staged);
-  return { payment: staged, created: true };
+  return { payment: await reread(ctx, "tempTransactions", id), created: true };
 }
 
 /** Updates the descriptive fields of a payment in whichever table holds it. */
@@ -121,7 +127,7 @@ export async function labelPayment(
     await ctx.db.patch("transactions", located.doc._id, patch);
     updated = await reread(ctx, "transactions", located.doc._id);
   }
-  await relabelInHistory(ctx, located.doc, updated);
+  await relabelInHistory(ctx, updated);
   return updated;
 }
 

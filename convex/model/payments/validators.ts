@@ -1,5 +1,6 @@
 import { v, type Infer } from "convex/values";
 import { assessment, riskLevel } from "../../ml/decision";
+import { historyRowIds } from "../history/validators";
 
 /**
  * Convex validators of everything the payment tables store and the payment functions take and
@@ -64,15 +65,18 @@ export const paymentFields = {
   requestHash: v.optional(v.string()),
   label: v.optional(feedbackLabel),
   labeledAt: v.optional(v.number()),
+  /** Its rows in the history the features read (absent on payments older code stored). */
+  historyRows: v.optional(historyRowIds),
 };
 
 /**
  * Why scoring a payment failed for good. `history_too_dense` and `invalid_input` fail at once;
- * `scoring_error` after the scoring pool's last attempt; `scoring_timeout` when the watchdog
+ * `scoring_error` and `history_lagging` after the scoring pool's last attempt; `scoring_timeout` when the watchdog
  * found the job lost too often; `scoring_canceled` when the job was canceled.
  */
 export const scoringErrorCode = v.union(
   v.literal("history_too_dense"),
+  v.literal("history_lagging"),
   v.literal("invalid_input"),
   v.literal("scoring_error"),
   v.literal("scoring_timeout"),
