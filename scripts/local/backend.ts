@@ -11,6 +11,8 @@ export type LocalBackendOptions = {
   dataDir: string | null;
   /** Start empty, erasing what `dataDir` holds. */
   fresh?: boolean;
+  /** Count the requests and jobs writing each document (`engine.writeStats()`; bench). */
+  countWrites?: boolean;
   /** Run `convex/crons.ts` on timers (default true). */
   crons?: boolean;
   log?: (message: string) => void;
@@ -49,6 +51,7 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
   const engine = appEngine({
     dataDir: options.dataDir,
     fresh: options.fresh ?? false,
+    countWrites: options.countWrites ?? false,
     log,
   });
   await registerComponents(engine.t);

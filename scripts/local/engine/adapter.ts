@@ -36,8 +36,13 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import type { GenericSchema, SchemaDefinition } from "convex/server";
-import { convexToJson, getDocumentSize, jsonToConvex, type Value } from "convex/values";
+import {
+  internalMutationGeneric,
+  makeFunctionReference,
+  type GenericSchema,
+  type SchemaDefinition,
+} from "convex/server";
+import { convexToJson, getDocumentSize, jsonToConvex, v, type Value } from "convex/values";
 import {
   comparePrefix,
   docFromText,
@@ -150,6 +155,7 @@ export interface StockDatabaseFake {
   queryNext(queryId: number): { value: Doc | null; done: boolean };
   paginate(args: PaginateArgs): PaginateResult;
   _validateId(tableName: string | undefined, id: string): void;
+  _generateId(table: string): string;
   _iterateDocs(tableName: string, callback: (doc: Doc) => void): void;
   _resolveQuerySource(query: SerializedQuery): ResolvedSource;
   _evaluateQuery(query: SerializedQuery): Doc[];
@@ -208,6 +214,55 @@ export function captureConvexGlobal(t: {
     );
   }
   return captured;
+}
+
+/** What convex-test knows of the request a function runs for (its `requestMetadataStorage`). */
+export interface RequestMetadata {
+  requestId: string;
+  /** Set when the function runs as a scheduled function: the job's id. */
+  scheduledFunctionId: string | null;
+}
+
+/**
+ * A reader of the request the current code runs for, or undefined outside any: convex-test keeps
+ * it in a module-private AsyncLocalStorage, found like `convexGlobal` above, during one
+ * synchronous call of `t.run`.
+ */
+export function captureRequestMetadata(t: {
+  run: (handler: () => Promise<unknown>) => Promise<unknown>;
+}): () => RequestMetadata | undefined {
+  const proto = AsyncLocalStorage.prototype as unknown as {
+    run: (store: unknown, fn: (...args: unknown[]) => unknown, ...args: unknown[]) => unknown;
+  };
+  const original = proto.run;
+  const found: { storage: AsyncLocalStorage<RequestMetadata> | null } = { storage: null };
+  proto.run = function (this: AsyncLocalStorage<RequestMetadata>, store, fn, ...args) {
+    if (
+      found.storage === null &&
+      typeof store === "object" &&
+      store !== null &&
+      "requestId" in store &&
+      "scheduledFunctionId" in store
+    ) {
+      found.storage = this;
+    }
+    return original.call(this, store, fn, ...args);
+  };
+  let pending: Promise<unknown>;
+  try {
+    pending = t.run(() => Promise.resolve(null));
+  } finally {
+    proto.run = original;
+  }
+  void pending.catch(() => undefined);
+  const storage = found.storage;
+  if (storage === null) {
+    throw new Error(
+      `local engine: could not find convex-test's request metadata; the engine supports ` +
+        `convex-test ${CONVEX_TEST_VERSION} only (see scripts/local/engine/README.md)`,
+    );
+  }
+  return () => storage.getStore();
 }
 
 function fingerprint(source: string): string {
@@ -351,22 +406,60 @@ export function advanceCommitTs(global: ConvexGlobal, ts: bigint): void {
 // `state: { kind: "pending" | "inProgress" | "success" | "failed" | "canceled" }`, run by timers
 // of the process that scheduled them.
 
-/**
- * What a scheduled-function document becomes when the process that owned its timer is gone:
- * `null` when it is settled; a `failed` copy when it was still pending or running.
- */
-export function interruptedScheduledFunction(job: Doc, now: number): Doc | null {
+/** The table convex-test keeps scheduled functions in. */
+export const SCHEDULED_FUNCTIONS_TABLE = "_scheduled_functions";
+
+/** A scheduled function a previous process had not finished: `pending` or `inProgress`. */
+export interface UnfinishedJob {
+  id: string;
+  name: string;
+  scheduledTime: number;
+  args: unknown;
+}
+
+/** Whether a `_scheduled_functions` document was left pending or running. */
+export function unfinishedJob(job: Doc): UnfinishedJob | null {
   const state = job.state as { kind?: string } | undefined;
   if (state?.kind !== "pending" && state?.kind !== "inProgress") return null;
   return {
-    ...job,
-    state: { kind: "failed", error: "The local engine restarted before the job finished" },
-    completedTime: now,
+    id: job._id,
+    name: job.name as string,
+    scheduledTime: job.scheduledTime as number,
+    args: (job.args as unknown[])[0],
   };
 }
 
-/** The table convex-test keeps scheduled functions in. */
-export const SCHEDULED_FUNCTIONS_TABLE = "_scheduled_functions";
+/** The module name (in every component's module map) of the engine's own functions. */
+export const ENGINE_MODULE = "_localEngine";
+
+/**
+ * A component's module map with the engine's module added: its `resume` mutation schedules
+ * jobs again, in that component, under ids the database was told to reuse (`reuseJobIds`).
+ * The map's keys start with the prefix convex-test strips (the part before `_generated`).
+ */
+export function withEngineModule(
+  modules: Record<string, () => Promise<unknown>>,
+): Record<string, () => Promise<unknown>> {
+  const generated = Object.keys(modules).find((path) => path.includes("_generated"));
+  if (generated === undefined) return modules;
+  const prefix = generated.split("_generated", 2)[0];
+  const engineModule = {
+    resume: internalMutationGeneric({
+      args: {
+        jobs: v.array(v.object({ name: v.string(), scheduledTime: v.number(), args: v.any() })),
+      },
+      returns: v.null(),
+      handler: async (ctx, { jobs }) => {
+        for (const job of jobs) {
+          const fn = makeFunctionReference<"mutation">(job.name);
+          await ctx.scheduler.runAt(job.scheduledTime, fn, job.args as Record<string, never>);
+        }
+        return null;
+      },
+    }),
+  };
+  return { ...modules, [`${prefix}${ENGINE_MODULE}.js`]: () => Promise.resolve(engineModule) };
+}
 
 // ---------------------------------------------------------------------------------------------
 // Crons: `convex/server`'s `cronJobs()` object, as the Convex CLI reads it (`export()`).
@@ -409,6 +502,11 @@ export interface InitialState {
 /** The extra surface of an indexed database, for the engine and the tests. */
 export interface IndexedDatabase extends StockDatabaseFake {
   readonly tables: Map<string, TableStore>;
+  /**
+   * The next scheduled functions inserted get these ids, in order, instead of new ones: a job
+   * resumed after a restart keeps its id (the pools track their jobs by id).
+   */
+  reuseJobIds(ids: readonly string[]): void;
   /** Committed documents of every table, for snapshots: [table, docs in insertion order]. */
   snapshotTables(): Array<[string, Doc[]]>;
   checkInvariants(): void;
@@ -511,6 +609,7 @@ export function indexedDatabaseClass(Base: StockDatabaseFakeClass) {
     #candidates: { table: string; docs: readonly Doc[] } | null = null;
     #streams = new Map<number, QueryStream>();
     #stashDepth = 0;
+    #reusedJobIds: string[] = [];
     readonly #hooks: EngineHooks;
 
     constructor(
@@ -543,6 +642,18 @@ export function indexedDatabaseClass(Base: StockDatabaseFakeClass) {
         this._nextDocId = Math.max(this._nextDocId, initial.nextDocId);
         this._lastCreationTime = Math.max(this._lastCreationTime, initial.lastCreationTime);
       }
+    }
+
+    reuseJobIds(ids: readonly string[]): void {
+      this.#reusedJobIds.push(...ids);
+    }
+
+    /** Stock id generation, except for jobs being resumed (see `reuseJobIds`). */
+    override _generateId(table: string): string {
+      if (table === SCHEDULED_FUNCTIONS_TABLE && this.#reusedJobIds.length > 0) {
+        return this.#reusedJobIds.shift()!;
+      }
+      return super._generateId(table);
     }
 
     #newStore(table: string, docs?: Map<string, Doc>): TableStore {

@@ -13,14 +13,20 @@
  */
 import { fileURLToPath } from "node:url";
 import { convexTest, type TestConvex } from "convex-test";
-import type { GenericSchema, SchemaDefinition } from "convex/server";
+import type { FunctionReference, GenericSchema, SchemaDefinition } from "convex/server";
 import {
   advanceCommitTs,
   assertConvexTestInternals,
   captureConvexGlobal,
+  captureRequestMetadata,
+  tableNameFromId,
   indexedDatabaseClass,
+  ENGINE_MODULE,
   installDatabase,
   lastCommitTs,
+  SCHEDULED_FUNCTIONS_TABLE,
+  unfinishedJob,
+  withEngineModule,
   type EngineHooks,
   type IndexedDatabase,
 } from "./adapter";
@@ -30,6 +36,9 @@ import { Persistence, type PersistenceStats, type StateView } from "./persistenc
 export { CONVEX_TEST_VERSION } from "./adapter";
 
 /** `<project>/.local`, the default data directory. */
+/** Jobs resumed per transaction. */
+const RESUME_BATCH = 500;
+
 export const DEFAULT_DATA_DIR = fileURLToPath(new URL("../../../.local", import.meta.url));
 
 export interface LocalEngineOptions {
@@ -51,6 +60,28 @@ export interface LocalEngineOptions {
   transactionLimits?: boolean;
   /** Warnings (torn log tail dropped, flush failures). Default console.warn. */
   log?: (message: string) => void;
+  /** Count, per document, the requests whose transactions wrote it (`writeStats`). Default false. */
+  countWrites?: boolean;
+}
+
+/** The most written document, among request transactions or background ones. */
+export interface HotDocument {
+  component: string;
+  table: string;
+  id: string;
+  /** Distinct requests (or background jobs) that wrote it. */
+  writers: number;
+  /** `writers` over all requests (or background jobs) that wrote anything. */
+  share: number;
+}
+
+export interface WriteStats {
+  /** Requests (HTTP requests, client calls) whose transactions wrote something. */
+  requests: number;
+  /** Scheduled functions (pool jobs, loops, crons) that wrote something. */
+  backgroundJobs: number;
+  hottestForRequests: HotDocument | null;
+  hottestForBackground: HotDocument | null;
 }
 
 export interface LocalEngineStats {
@@ -73,6 +104,17 @@ export interface LocalEngine<Schema extends GenericSchema> {
   /** Flushes, compacts (unless compactOnClose is false) and releases the data directory. */
   close(): Promise<void>;
   stats(): LocalEngineStats;
+  /**
+   * Runs again every scheduled function a previous process left pending or running, under its
+   * own id, in its own component (call it once every component is registered). A deployment
+   * would run the pending ones too, and fail the running actions for their pool to retry; local
+   * mode re-runs those at once, which every job here tolerates (they are idempotent). Returns
+   * how many it resumed.
+   */
+  resumeScheduledFunctions(): Promise<number>;
+  /** Write counts since the last reset (`countWrites` must be on). */
+  writeStats(): WriteStats;
+  resetWriteStats(): void;
   /** Checks every index of every table against the table's documents (for tests). */
   checkInvariants(): void;
 }
@@ -84,7 +126,11 @@ export function createLocalEngine<Schema extends GenericSchema>(
 ): LocalEngine<Schema> {
   const dataDir = options.dataDir === undefined ? DEFAULT_DATA_DIR : options.dataDir;
   const log = options.log ?? ((message: string) => console.warn(message));
-  const t = convexTest({ schema, modules, transactionLimits: options.transactionLimits ?? false });
+  const t = convexTest({
+    schema,
+    modules: withEngineModule(modules),
+    transactionLimits: options.transactionLimits ?? false,
+  });
   const global = captureConvexGlobal(t);
   const IndexedDatabaseFake = indexedDatabaseClass(assertConvexTestInternals(global));
 
@@ -98,11 +144,13 @@ export function createLocalEngine<Schema extends GenericSchema>(
           log,
         });
 
+  const counter = options.countWrites ? new WriteCounter() : null;
   const hooks: EngineHooks = {
     verify: options.verify ?? false,
     chunkLoad: options.indexChunkLoad,
     onCommit: (db, commitTs, writes) => {
       persistence?.record(commitTs, db._componentPath, db._nextDocId, db._lastCreationTime, writes);
+      counter?.record(db._componentPath, writes);
     },
   };
   const dbs = new Map<string, IndexedDatabase>();
@@ -116,6 +164,8 @@ export function createLocalEngine<Schema extends GenericSchema>(
     dbs.set(componentPath, db);
   };
   install("", schema);
+  // Only now: finding the request metadata runs an (empty) transaction, on the indexed database.
+  counter?.attach(captureRequestMetadata(t));
 
   if (persistence !== null) {
     advanceCommitTs(global, persistence.lastCommitTs);
@@ -143,7 +193,7 @@ export function createLocalEngine<Schema extends GenericSchema>(
   }
 
   const registerComponent: typeof t.registerComponent = (componentPath, componentSchema, glob) => {
-    t.registerComponent(componentPath, componentSchema, glob);
+    t.registerComponent(componentPath, componentSchema, withEngineModule(glob));
     install(componentPath, componentSchema);
   };
 
@@ -177,5 +227,95 @@ export function createLocalEngine<Schema extends GenericSchema>(
     checkInvariants: () => {
       for (const db of dbs.values()) db.checkInvariants();
     },
+    writeStats: () => {
+      if (counter === null) throw new Error("local engine: writeStats needs countWrites: true");
+      return counter.stats();
+    },
+    resetWriteStats: () => counter?.reset(),
+    resumeScheduledFunctions: async () => {
+      let resumed = 0;
+      for (const [path, db] of dbs) {
+        const docs = db.tables.get(SCHEDULED_FUNCTIONS_TABLE)?.docs.values() ?? [];
+        const jobs = [...docs]
+          .map(unfinishedJob)
+          .filter((job) => job !== null)
+          .sort((a, b) => a.scheduledTime - b.scheduledTime);
+        for (let k = 0; k < jobs.length; k += RESUME_BATCH) {
+          const batch = jobs.slice(k, k + RESUME_BATCH);
+          db.reuseJobIds(batch.map((job) => job.id));
+          const resume = `function://${path};${ENGINE_MODULE}:resume`;
+          await t.mutation(resume as unknown as FunctionReference<"mutation">, {
+            jobs: batch.map(({ name, scheduledTime, args }) => ({ name, scheduledTime, args })),
+          });
+          resumed += batch.length;
+        }
+      }
+      return resumed;
+    },
   };
+}
+
+/**
+ * Counts, per document, the distinct requests and the distinct background jobs whose
+ * transactions wrote it: the measure of hot documents (on Convex, transactions writing one
+ * document serialize and retry). A request is what convex-test calls one (an HTTP request with
+ * its nested functions); a background job, one run of a scheduled function.
+ */
+class WriteCounter {
+  private docs = new Map<string, { requests: number; jobs: number; last: string }>();
+  private requests = new Set<string>();
+  private jobs = new Set<string>();
+
+  private currentRequest: ReturnType<typeof captureRequestMetadata> = () => undefined;
+
+  attach(currentRequest: ReturnType<typeof captureRequestMetadata>) {
+    this.currentRequest = currentRequest;
+  }
+
+  record(component: string, writes: ReadonlyArray<readonly [string, unknown, unknown?]>) {
+    const meta = this.currentRequest();
+    if (meta === undefined) return;
+    const background = meta.scheduledFunctionId !== null;
+    const writer = background ? `job:${meta.scheduledFunctionId}` : `req:${meta.requestId}`;
+    (background ? this.jobs : this.requests).add(writer);
+    for (const [id] of writes) {
+      const key = `${component}\u0000${id}`;
+      let doc = this.docs.get(key);
+      if (doc === undefined) this.docs.set(key, (doc = { requests: 0, jobs: 0, last: "" }));
+      if (doc.last === writer) continue; // one writer, one count (several commits of one request)
+      doc.last = writer;
+      if (background) doc.jobs += 1;
+      else doc.requests += 1;
+    }
+  }
+
+  stats(): WriteStats {
+    let hotRequest: HotDocument | null = null;
+    let hotJob: HotDocument | null = null;
+    for (const [key, doc] of this.docs) {
+      const [component, id] = key.split("\u0000");
+      const describe = (writers: number, total: number): HotDocument => ({
+        component,
+        table: tableNameFromId(id) ?? "?",
+        id,
+        writers,
+        share: total === 0 ? 0 : writers / total,
+      });
+      if (doc.requests > (hotRequest?.writers ?? 0))
+        hotRequest = describe(doc.requests, this.requests.size);
+      if (doc.jobs > (hotJob?.writers ?? 0)) hotJob = describe(doc.jobs, this.jobs.size);
+    }
+    return {
+      requests: this.requests.size,
+      backgroundJobs: this.jobs.size,
+      hottestForRequests: hotRequest,
+      hottestForBackground: hotJob,
+    };
+  }
+
+  reset() {
+    this.docs.clear();
+    this.requests.clear();
+    this.jobs.clear();
+  }
 }

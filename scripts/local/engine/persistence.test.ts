@@ -164,32 +164,36 @@ describe("close and reopen", () => {
     await e3.close();
   });
 
-  test("pending scheduled functions are marked failed on reload; finished ones are kept", async () => {
+  test("scheduled functions left pending resume after a reload, under their ids, in their component", async () => {
     const dir = tmpDir();
     const e1 = open(dir);
     await e1.t.mutation(refs.addLater, { name: "now", n: 1, delayMs: 0 });
     await new Promise((r) => setTimeout(r, 20));
     await e1.t.finishInProgressScheduledFunctions();
-    await e1.t.mutation(refs.addLater, { name: "later", n: 2, delayMs: 3_600_000 });
-    const jobsBefore = (await e1.t.query(refs.jobs, {})) as Array<{
-      _id: string;
-      state: { kind: string };
-    }>;
-    expect(jobsBefore.map((j) => j.state.kind)).toEqual(["success", "pending"]);
+    // Due soon, but the process is gone before they run.
+    await e1.t.mutation(refs.addLater, { name: "later", n: 2, delayMs: 300 });
+    await e1.t.mutation(refs.countUpLater, { name: "c", delayMs: 300 });
+    type Job = { _id: string; state: { kind: string } };
+    const rootBefore = (await e1.t.query(refs.jobs, {})) as Job[];
+    const componentBefore = (await e1.t.query(refs.counterJobs, {})) as Job[];
+    expect(rootBefore.map((j) => j.state.kind)).toEqual(["success", "pending"]);
+    expect(componentBefore.map((j) => j.state.kind)).toEqual(["pending"]);
     await e1.close();
 
     const e2 = open(dir);
-    const jobs = (await e2.t.query(refs.jobs, {})) as Array<{
-      _id: string;
-      state: { kind: string };
-    }>;
-    expect(jobs.map((j) => j.state.kind)).toEqual(["success", "failed"]);
-    expect(jobs.map((j) => j._id)).toEqual(jobsBefore.map((j) => j._id));
-    expect(e2.stats().persistence?.scheduledFunctionsMarkedFailed).toBe(1);
-    expect(((await e2.t.query(refs.all, {})) as Item[]).map((d) => d.name)).toEqual(["now"]);
+    expect(await e2.resumeScheduledFunctions()).toBe(2);
+    await new Promise((r) => setTimeout(r, 400));
+    await e2.t.finishInProgressScheduledFunctions();
+    const root = (await e2.t.query(refs.jobs, {})) as Job[];
+    const component = (await e2.t.query(refs.counterJobs, {})) as Job[];
+    expect(root.map((j) => j._id)).toEqual(rootBefore.map((j) => j._id));
+    expect(component.map((j) => j._id)).toEqual(componentBefore.map((j) => j._id));
+    expect([...root, ...component].map((j) => j.state.kind)).toEqual(["success", "success", "success"]);
+    expect(((await e2.t.query(refs.all, {})) as Item[]).map((d) => d.name)).toEqual(["now", "later"]);
+    expect((await dump(e2)).counter).toBe(1);
     await e2.close();
-    const e3 = open(dir); // the failure was made durable: nothing to mark any more
-    expect(e3.stats().persistence?.scheduledFunctionsMarkedFailed).toBe(0);
+    const e3 = open(dir); // done and durable: nothing to resume any more
+    expect(await e3.resumeScheduledFunctions()).toBe(0);
     await e3.close();
   });
 

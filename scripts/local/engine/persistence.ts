@@ -30,12 +30,7 @@ import fs from "node:fs";
 import fsp from "node:fs/promises";
 import path from "node:path";
 import zlib from "node:zlib";
-import {
-  idCounter,
-  interruptedScheduledFunction,
-  SCHEDULED_FUNCTIONS_TABLE,
-  tableNameFromId,
-} from "./adapter";
+import { idCounter, tableNameFromId } from "./adapter";
 import { docFromJson, docFromText, docText, type Doc } from "./keys";
 
 // Distinctive names: the data directory (default .local/) may hold other tools' files too.
@@ -84,7 +79,6 @@ export interface PersistenceStats {
   loadedDocuments: number;
   replayedTransactions: number;
   truncatedTailBytes: number;
-  scheduledFunctionsMarkedFailed: number;
   walGeneration: number;
   walBytesSinceSnapshot: number;
   snapshotBytes: number;
@@ -106,10 +100,16 @@ interface SnapshotHeader {
 
 interface WalFile {
   fd: number;
+  /** Appends made to the file so far. */
+  written: number;
+  /** Appends known to be on disk (an fdatasync that started after them completed). */
+  synced: number;
   syncing: boolean;
   syncAgain: boolean;
   /** Rotated out: closed as soon as no sync is pending on it. */
   retired: boolean;
+  /** Callers of `flush()` waiting for `synced` to reach their append. */
+  waiters: Array<{ upTo: number; resolve: () => void; reject: (e: Error) => void }>;
 }
 
 type WalWrites = Array<[string, unknown]>;
@@ -221,8 +221,8 @@ export class Persistence {
   /** performance.now() of the last write; commits write when flushIntervalMs has passed. */
   private lastWriteAt = 0;
   private writeQueued = false;
-  private syncsInFlight = 0;
-  private syncWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+  /** WAL files with appends not yet on disk (the current one, and rotated ones being synced). */
+  private unsynced = new Set<WalFile>();
   /** Set when a WAL write failed: persistence stops rather than leave a gap in the log. */
   private failure: Error | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -238,7 +238,6 @@ export class Persistence {
     loadedDocuments: number;
     replayedTransactions: number;
     truncatedTailBytes: number;
-    scheduledFunctionsMarkedFailed: number;
     flushes: number;
     lastFlushAt: number | null;
     compactions: number;
@@ -255,7 +254,6 @@ export class Persistence {
       loadedDocuments: 0,
       replayedTransactions: 0,
       truncatedTailBytes: 0,
-      scheduledFunctionsMarkedFailed: 0,
       flushes: 0,
       lastFlushAt: null,
       compactions: 0,
@@ -364,7 +362,6 @@ export class Persistence {
     for (const c of this.loaded.values()) {
       for (const docs of c.tables.values()) this.stats_.loadedDocuments += docs.size;
     }
-    this.failInterruptedScheduledFunctions();
   }
 
   private loadSnapshot(file: string): number {
@@ -483,32 +480,6 @@ export class Persistence {
   }
 
   /**
-   * convex-test keeps scheduled functions as timers of the process that scheduled them, which do
-   * not survive a restart. Jobs left `pending` or `inProgress` will never run, so they are marked
-   * `failed` (durably) instead of staying pending forever.
-   */
-  private failInterruptedScheduledFunctions(): void {
-    const now = Date.now();
-    for (const [componentPath, c] of this.loaded) {
-      const jobs = c.tables.get(SCHEDULED_FUNCTIONS_TABLE);
-      if (jobs === undefined) continue;
-      const writes: Array<[string, Doc | null]> = [];
-      for (const job of jobs.values()) {
-        const failed = interruptedScheduledFunction(job, now);
-        if (failed !== null) {
-          jobs.set(job._id, failed);
-          writes.push([job._id, failed]);
-        }
-      }
-      if (writes.length > 0) {
-        this.stats_.scheduledFunctionsMarkedFailed += writes.length;
-        this.record(null, componentPath, c.nextDocId, c.lastCreationTime, writes);
-      }
-    }
-    this.seal();
-  }
-
-  /**
    * Buffers the writes of one component's top-level commit. Commits of the same transaction in
    * several components (same commit timestamp, consecutive) share one WAL line.
    */
@@ -580,13 +551,18 @@ export class Persistence {
       if (this.file === null) {
         this.file = {
           fd: fs.openSync(path.join(this.dir, walName(this.gen)), "a"),
+          written: 0,
+          synced: 0,
           syncing: false,
           syncAgain: false,
           retired: false,
+          waiters: [],
         };
       }
       let written = 0;
       while (written < data.length) written += fs.writeSync(this.file.fd, data, written);
+      this.file.written += 1;
+      this.unsynced.add(this.file);
     } catch (e) {
       this.fail(e);
       return;
@@ -609,18 +585,23 @@ export class Persistence {
     }
   }
 
-  /** An asynchronous fdatasync of a WAL file (coalesced: at most one in flight per file). */
+  /**
+   * An asynchronous fdatasync of a WAL file, coalesced: at most one in flight per file, and one
+   * more queued behind it covering every append made meanwhile (group commit: concurrent
+   * requests share one fdatasync). A sync covers the appends made before it started.
+   */
   private sync(file: WalFile): void {
     if (file.syncing) {
       file.syncAgain = true;
       return;
     }
     file.syncing = true;
-    this.syncsInFlight += 1;
+    const covers = file.written;
     fs.fdatasync(file.fd, (err) => {
       file.syncing = false;
-      this.syncsInFlight -= 1;
       if (err !== null) this.fail(err);
+      else file.synced = Math.max(file.synced, covers);
+      this.settle(file);
       if (file.syncAgain && this.failure === null) {
         file.syncAgain = false;
         this.sync(file);
@@ -628,17 +609,18 @@ export class Persistence {
         // Closed only now: an fd must not be closed (and its number reused) under a pending sync.
         fs.close(file.fd, () => undefined);
       }
-      this.settleWaiters();
     });
   }
 
-  private settleWaiters(): void {
-    if (this.syncsInFlight > 0 && this.failure === null) return;
-    const waiters = this.syncWaiters;
-    this.syncWaiters = [];
-    for (const w of waiters) {
+  /** Resolves the waiters a file's synced appends cover (or rejects all after a failure). */
+  private settle(file: WalFile): void {
+    if (file.synced >= file.written) this.unsynced.delete(file);
+    const waiting = file.waiters;
+    file.waiters = [];
+    for (const w of waiting) {
       if (this.failure !== null) w.reject(this.failure);
-      else w.resolve();
+      else if (w.upTo <= file.synced) w.resolve();
+      else file.waiters.push(w);
     }
   }
 
@@ -648,15 +630,25 @@ export class Persistence {
     // and report it on every later flush instead.
     this.failure = new Error(`local engine: WAL write failed, persistence stopped: ${String(e)}`);
     this.options.log(this.failure.message);
-    this.settleWaiters();
+    for (const file of this.unsynced) this.settle(file);
   }
 
-  /** Writes everything committed so far and resolves once it is fdatasync'ed. */
+  /**
+   * Writes everything committed so far and resolves once it is on disk (fdatasync'ed). Cheap
+   * when nothing is pending; concurrent callers share the same fdatasync.
+   */
   flush(): Promise<void> {
     this.writeNow();
     if (this.failure !== null) return Promise.reject(this.failure);
-    if (this.syncsInFlight === 0) return Promise.resolve();
-    return new Promise((resolve, reject) => this.syncWaiters.push({ resolve, reject }));
+    const waits: Promise<void>[] = [];
+    for (const file of this.unsynced) {
+      if (file.synced >= file.written) continue;
+      waits.push(
+        new Promise((resolve, reject) => file.waiters.push({ upTo: file.written, resolve, reject })),
+      );
+      if (!file.syncing) this.sync(file);
+    }
+    return waits.length === 0 ? Promise.resolve() : Promise.all(waits).then(() => undefined);
   }
 
   /** Ends the current WAL generation: later commits go to generation gen + 1. Synchronous. */
