@@ -1,12 +1,13 @@
 import { expect, test } from "vitest";
-import { customerStatsKind, dayAggregates, terminalStatsKind } from "../convex/ml/statistics";
+import { bucketTotals } from "../convex/ml/buckets";
+import { customerStatsKind, terminalStatsKind, type StatsKind } from "../convex/ml/statistics";
 import { call, createUser, postPayment, runScheduled } from "../convex/test.setup";
 import { setupSystem } from "./setup";
 
 /**
  * 64 clients at once, each posting, labelling and deleting, while payments get scored in
  * between: every accepted POST is one payment, every successful DELETE removed exactly
- * one, and the history aggregates still match the payments.
+ * one, and every history bucket still matches a recount of the payments.
  */
 test("64 concurrent clients leave counts that add up", async () => {
   const t = setupSystem();
@@ -74,35 +75,56 @@ test("64 concurrent clients leave counts that add up", async () => {
     ];
     return {
       payments,
-      customerDays: await ctx.db.query("customerDays").take(10_000),
-      terminalDays: await ctx.db.query("terminalDays").take(10_000),
+      rows: await ctx.db.query("historyRows").take(10_000),
+      customerBuckets: await ctx.db.query("customerBuckets").take(20_000),
+      terminalBuckets: await ctx.db.query("terminalBuckets").take(20_000),
     };
   });
   expect(state.payments.length).toBe(accepted - deleted);
   expect(new Set(state.payments.map((p) => p.paymentId)).size).toBe(state.payments.length);
   expect(state.payments.every((p) => p.status === "scored")).toBe(true);
+  // One history row per surviving payment and side, all folded once the folder is idle.
+  expect(state.rows.length).toBe(2 * state.payments.length);
+  expect(state.rows.every((r) => r.folded)).toBe(true);
 
-  // The day aggregates equal a recount of the surviving payments.
+  // Every bucket, at every level, equals a recount of the surviving payments.
   const sortKeys = (o: object) => JSON.stringify(Object.fromEntries(Object.entries(o).sort()));
-  const stored = state.terminalDays
-    .map((d) => `${d.terminalId}/${d.day}/${sortKeys(d.stats)}`)
-    .sort();
-  const expected: string[] = [];
-  for (const terminalId of new Set(state.payments.map((p) => p.terminalId))) {
-    const rows = state.payments
-      .filter((p) => p.terminalId === terminalId)
-      .map((p) => ({ timestamp: p.timestamp, amount: p.amount, fraud: p.label === "fraud" }));
-    for (const [day, stats] of dayAggregates(terminalStatsKind, rows))
-      expected.push(`${terminalId}/${day}/${sortKeys(stats)}`);
-  }
-  expect(stored).toEqual(expected.sort());
-  const customerTotal = state.customerDays.reduce((n, d) => n + d.stats.count, 0);
-  expect(customerTotal).toBe(state.payments.length);
-  for (const userId of new Set(state.payments.map((p) => p.userId))) {
-    const rows = state.payments.filter((p) => p.userId === userId);
-    for (const [day, stats] of dayAggregates(customerStatsKind, rows)) {
-      const doc = state.customerDays.find((d) => d.userId === userId && d.day === day);
-      expect(doc?.stats).toEqual(stats);
+  const line = (key: string, b: { level: number; start: number; stats: object }) =>
+    `${key}/${b.level}/${b.start}/${sortKeys(b.stats)}`;
+  const recount = <S extends object, Row extends { timestamp: number }>(
+    kind: StatsKind<S, Row>,
+    keyOf: (p: (typeof state.payments)[number]) => string,
+    rowOf: (p: (typeof state.payments)[number]) => Row,
+  ) => {
+    const lines: string[] = [];
+    for (const key of new Set(state.payments.map(keyOf))) {
+      const rows = state.payments.filter((p) => keyOf(p) === key).map(rowOf);
+      for (const bucket of bucketTotals(kind, rows).values()) lines.push(line(key, bucket));
     }
-  }
+    return lines.sort();
+  };
+  const nonEmpty = <B extends { stats: { count: number } }>(buckets: B[]) =>
+    buckets.filter((b) => b.stats.count > 0);
+  expect(
+    nonEmpty(state.terminalBuckets)
+      .map((b) => line(b.terminalId, b))
+      .sort(),
+  ).toEqual(
+    recount(
+      terminalStatsKind,
+      (p) => p.terminalId,
+      (p) => ({ timestamp: p.timestamp, amount: p.amount, fraud: p.label === "fraud" }),
+    ),
+  );
+  expect(
+    nonEmpty(state.customerBuckets)
+      .map((b) => line(b.userId, b))
+      .sort(),
+  ).toEqual(
+    recount(
+      customerStatsKind,
+      (p) => p.userId,
+      (p) => ({ timestamp: p.timestamp, amount: p.amount }),
+    ),
+  );
 }, 120_000);

