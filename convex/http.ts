@@ -11,8 +11,8 @@ const api = httpAction(async (ctx, request) => await handleApiRequest(ctx, reque
 const http = httpRouter();
 const cors = corsRouter(http, {
   allowedOrigins: () => Promise.resolve(corsOrigins()),
-  allowedHeaders: ["Content-Type", "Authorization", "Idempotency-Key"],
-  exposedHeaders: ["Retry-After", "Location", "Idempotent-Replayed"],
+  allowedHeaders: ["Content-Type", "Authorization", "Idempotency-Key", "Prefer"],
+  exposedHeaders: ["Retry-After", "Location", "Idempotent-Replayed", "Preference-Applied"],
 });
 
 for (const method of ["GET", "POST", "PUT", "PATCH", "DELETE"] as const) {

@@ -10,3 +10,12 @@ export const MAX_PAGE_SIZE = 200;
 export function apiPath(...segments: string[]): string {
   return [API_PREFIX, ...segments.map(encodeURIComponent)].join("/");
 }
+
+/**
+ * Headers every API response carries: bodies are JSON and never sniffed as anything else, and
+ * nothing (payments, customers, keys' answers) is kept by a shared cache.
+ */
+export const RESPONSE_HEADERS = {
+  "X-Content-Type-Options": "nosniff",
+  "Cache-Control": "no-store",
+} as const;

@@ -1,7 +1,7 @@
 import { apiKeys } from "../config";
 import { asDomainError } from "../model/errors";
 import { authenticate } from "./apiKeys";
-import { API_PREFIX } from "./constants";
+import { API_PREFIX, RESPONSE_HEADERS } from "./constants";
 import { ApiError, errorResponse, json, INTERNAL_ERROR, STATUS_BY_DOMAIN_CODE } from "./errors";
 import { enforceRateLimit } from "./rateLimit";
 import { parseBody, parseHeaders, parseQuery, readJsonBody } from "./request";
@@ -22,12 +22,21 @@ function toErrorResponse(error: unknown): Response {
   return json(500, INTERNAL_ERROR);
 }
 
+function withResponseHeaders(response: Response): Response {
+  for (const [name, value] of Object.entries(RESPONSE_HEADERS)) response.headers.set(name, value);
+  return response;
+}
+
 /**
  * Serves every API request, in this order: route matching (404 / 405), API key (401),
  * rate limit (429), query string (400), declared headers (400), body (415 / 413 / 400 / 422),
  * then the route's handler with typed values. Health and the OpenAPI document need no key.
  */
 export async function handleApiRequest(ctx: HttpCtx, request: Request): Promise<Response> {
+  return withResponseHeaders(await dispatch(ctx, request));
+}
+
+async function dispatch(ctx: HttpCtx, request: Request): Promise<Response> {
   try {
     const url = new URL(request.url);
     const path = url.pathname.startsWith(`${API_PREFIX}/`)

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { expect, test } from "vitest";
-import { API_KEY, createUser, postPayment, setupBackend, type Backend } from "../test.setup";
+import { API_KEY, call, createUser, postPayment, setupBackend, type Backend } from "../test.setup";
 
 /** Everything the app tables hold, as one comparable string. */
 async function snapshot(t: Backend): Promise<string> {
@@ -143,6 +143,8 @@ test("random and malformed requests never get a 5xx, always an envelope, and a r
         }
         requests += 1;
         expect(response.status).toBeLessThan(500);
+        expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+        expect(response.headers.get("cache-control")).toBe("no-store");
         const text = await response.text();
         if (response.status >= 400) {
           const parsed = JSON.parse(text);
@@ -157,3 +159,54 @@ test("random and malformed requests never get a 5xx, always an envelope, and a r
   );
   expect(requests).toBeGreaterThan(1500);
 }, 240_000);
+
+test("any metadata key is stored and read back exactly, or refused with a 422 naming it", async () => {
+  const t = setupBackend();
+  const userId = await createUser(t);
+  const storable = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/;
+  const key = fc.oneof(
+    fc.constantFrom("__proto__", "constructor", "prototype", "$id", "_id", "é", "名前", "a\u200bb"),
+    fc.constantFrom("a\u0000", "tab\t", "has space", "x".repeat(41), "", "ok_key-1.2", "Z"),
+    fc.string({ maxLength: 12 }),
+    fc.string({ unit: "grapheme", maxLength: 6 }),
+    fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,10}$/),
+  );
+  let stored = 0;
+  let refused = 0;
+  await fc.assert(
+    fc.asyncProperty(key, fc.boolean(), async (k, viaPatch) => {
+      // Raw JSON text: an object literal would turn "__proto__" into a prototype.
+      const metadata = `{${JSON.stringify(k)}:"v"}`;
+      const before = await snapshot(t);
+      let res;
+      if (viaPatch) {
+        const created = await postPayment(t, { userId });
+        res = await call(t, "PATCH", `/transactions/${created.body.transaction.id}`, {
+          rawBody: `{"metadata":${metadata}}`,
+        });
+      } else {
+        res = await call(t, "POST", "/transactions", {
+          rawBody: `{"userId":${JSON.stringify(userId)},"amount":5,"terminalId":"T1","metadata":${metadata}}`,
+        });
+      }
+      if (storable.test(k) && k !== "constructor" && k !== "prototype") {
+        expect(res.status).toBeLessThan(300);
+        const id = res.body.transaction.id as string;
+        const read = await call(t, "GET", `/transactions/${id}`);
+        expect(Object.entries(read.body.transaction.metadata)).toEqual([[k, "v"]]);
+        stored += 1;
+      } else {
+        expect(res.status).toBe(422);
+        expect(res.body.error.code).toBe("validation_failed");
+        expect(res.body.error.details).toContainEqual(
+          expect.objectContaining({ field: `metadata.${k}` }),
+        );
+        if (!viaPatch) expect(await snapshot(t)).toBe(before);
+        refused += 1;
+      }
+    }),
+    { numRuns: 300, seed: 20261202 },
+  );
+  expect(stored).toBeGreaterThan(30);
+  expect(refused).toBeGreaterThan(30);
+}, 120_000);

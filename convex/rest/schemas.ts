@@ -22,9 +22,25 @@ const MAX_TIMESTAMP = Date.UTC(2100, 0, 1);
 
 const shortText = (max: number) => z.string().trim().min(1).max(max);
 
-const metadataSchema = z
+/**
+ * What a metadata key may be: Convex stores it as a field name, which must be ASCII and must
+ * not start with `$` or `_`; this is stricter (letters, digits, `_`, `-`, `.`, starting with a
+ * letter or digit, up to 40 characters), and the names JavaScript objects give a meaning to are
+ * refused, so metadata always reads back exactly as sent.
+ */
+export const METADATA_KEY = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/;
+const RESERVED_METADATA_KEYS: ReadonlySet<string> = new Set(["constructor", "prototype"]);
+
+function metadataKeyProblem(key: string): string | null {
+  if (!METADATA_KEY.test(key))
+    return "a metadata key is 1-40 ASCII letters, digits, '_', '-' or '.', starting with a letter or digit";
+  if (RESERVED_METADATA_KEYS.has(key)) return `"${key}" is reserved`;
+  return null;
+}
+
+const metadataRecord = z
   .record(
-    z.string().min(1).max(40),
+    z.string().regex(METADATA_KEY),
     z.union([z.string().max(500), z.number().finite(), z.boolean(), z.null()]),
   )
   .refine((m) => Object.keys(m).length <= MAX_METADATA_KEYS, {
@@ -34,6 +50,20 @@ const metadataSchema = z
     message: `at most ${MAX_METADATA_JSON_BYTES} bytes`,
   })
   .meta({ description: "A small flat object of string, number, boolean or null values." });
+
+/**
+ * The keys are checked on the parsed JSON itself: a record schema never sees a `__proto__` key
+ * (it would set the prototype), so it would be dropped without a word.
+ */
+const metadataSchema = z.preprocess((raw, ctx) => {
+  if (raw !== null && typeof raw === "object" && !Array.isArray(raw)) {
+    for (const key of Object.keys(raw)) {
+      const problem = metadataKeyProblem(key);
+      if (problem) ctx.addIssue({ code: "custom", path: [key], message: problem, input: raw });
+    }
+  }
+  return raw;
+}, metadataRecord);
 
 const descriptiveShape = {
   productCategory: shortText(100).optional(),
