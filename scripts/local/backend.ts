@@ -33,6 +33,8 @@ export type AppEngine = ReturnType<typeof appEngine>;
 export type LocalBackend = {
   engine: AppEngine;
   t: AppEngine["t"];
+  /** Resolves once every commit so far is on disk (group commit; see the engine's README). */
+  flush(): Promise<void>;
   /** Stops the crons, lets running scheduled functions finish, flushes and closes the data. */
   close(): Promise<void>;
 };
@@ -55,6 +57,10 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
     log,
   });
   await registerComponents(engine.t);
+  // Jobs a previous process left pending (the pools' loops, scorings, explanations) run again
+  // now, not when a cron next notices them.
+  const resumed = await engine.resumeScheduledFunctions();
+  if (resumed > 0) log(`local backend: resumed ${resumed} scheduled functions left pending`);
   // A deployment loads modules and the network on first use; a long-lived local server
   // does it up front, so the first payment is not the one that pays for it.
   await preloadModules(modules);
@@ -65,6 +71,7 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
   return {
     engine,
     t: engine.t,
+    flush: () => engine.flush(),
     async close() {
       stopCrons();
       await engine.t.finishInProgressScheduledFunctions();

@@ -6,7 +6,8 @@
  * process environment: the same variables a deployment reads (`npx convex env set`).
  */
 import { parseArgs } from "../ml/args";
-import { startLocalBackend } from "./backend";
+import type { Server } from "node:http";
+import { startLocalBackend, type LocalBackend } from "./backend";
 import { DEFAULT_DATA_DIR } from "./engine";
 import { serveHttp } from "./httpBridge";
 
@@ -25,7 +26,7 @@ async function main() {
   const dataDir = inMemory ? null : args.str("data");
 
   const backend = await startLocalBackend({ dataDir, fresh: args.str("fresh") === "true" });
-  const server = await serveHttp(backend.t, port);
+  const server = await serveHttp(backend.t, port, { flush: () => backend.flush() });
   const url = `http://127.0.0.1:${port}`;
   // The app's own documents (the components' bookkeeping is not data a user stored).
   const stored = backend.engine.stats().components[""]?.documents ?? 0;
@@ -45,14 +46,37 @@ async function main() {
   );
   console.log(`  try: curl -s -H "Authorization: Bearer ${apiKey}" ${url}/api/v1/transactions`);
 
+  stopOnSignals(server, backend);
+}
+
+/** How long a stop waits for requests in flight before it closes their connections. */
+const DRAIN_MS = 5_000;
+
+/**
+ * SIGTERM, SIGINT (Ctrl-C), and the death of the parent (`npm start` killed on its own leaves
+ * this process orphaned) stop the server the same way: no new connections, the requests in
+ * flight answered (each after its commits are on disk), running jobs finished, the data
+ * flushed and the directory's lock released. Whatever is still pending resumes at the next
+ * start. Run as `node --import tsx` (not the `tsx` CLI, which SIGKILLs a child that does not
+ * exit within ~60 ms of a relayed signal).
+ */
+function stopOnSignals(server: Server, backend: LocalBackend) {
   let stopping = false;
-  const stop = (signal: string) => {
+  const stop = async (reason: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`\n${signal}: shutting down`);
-    server.close();
-    server.closeAllConnections();
-    backend.close().then(
+    console.log(`\n${reason}: shutting down`);
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const drained = await Promise.race([
+      closed.then(() => true),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), DRAIN_MS).unref()),
+    ]);
+    if (!drained) server.closeAllConnections();
+    await backend.close();
+  };
+  const exitAfter = (reason: string) => {
+    stop(reason).then(
       () => process.exit(0),
       (error: unknown) => {
         console.error(error);
@@ -60,8 +84,12 @@ async function main() {
       },
     );
   };
-  process.on("SIGINT", () => stop("SIGINT"));
-  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => exitAfter("SIGINT"));
+  process.on("SIGTERM", () => exitAfter("SIGTERM"));
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) exitAfter("parent process gone");
+  }, 250).unref();
 }
 
 main().catch((error: unknown) => {

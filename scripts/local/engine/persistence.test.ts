@@ -188,8 +188,15 @@ describe("close and reopen", () => {
     const component = (await e2.t.query(refs.counterJobs, {})) as Job[];
     expect(root.map((j) => j._id)).toEqual(rootBefore.map((j) => j._id));
     expect(component.map((j) => j._id)).toEqual(componentBefore.map((j) => j._id));
-    expect([...root, ...component].map((j) => j.state.kind)).toEqual(["success", "success", "success"]);
-    expect(((await e2.t.query(refs.all, {})) as Item[]).map((d) => d.name)).toEqual(["now", "later"]);
+    expect([...root, ...component].map((j) => j.state.kind)).toEqual([
+      "success",
+      "success",
+      "success",
+    ]);
+    expect(((await e2.t.query(refs.all, {})) as Item[]).map((d) => d.name)).toEqual([
+      "now",
+      "later",
+    ]);
     expect((await dump(e2)).counter).toBe(1);
     await e2.close();
     const e3 = open(dir); // done and durable: nothing to resume any more

@@ -644,7 +644,9 @@ export class Persistence {
     for (const file of this.unsynced) {
       if (file.synced >= file.written) continue;
       waits.push(
-        new Promise((resolve, reject) => file.waiters.push({ upTo: file.written, resolve, reject })),
+        new Promise((resolve, reject) =>
+          file.waiters.push({ upTo: file.written, resolve, reject }),
+        ),
       );
       if (!file.syncing) this.sync(file);
     }
