@@ -16,6 +16,7 @@ import type {
 import type * as config from "../config.js";
 import type * as crons from "../crons.js";
 import type * as fraud_explaining from "../fraud/explaining.js";
+import type * as fraud_inline from "../fraud/inline.js";
 import type * as fraud_llm from "../fraud/llm.js";
 import type * as fraud_pools from "../fraud/pools.js";
 import type * as fraud_scoring from "../fraud/scoring.js";
@@ -81,6 +82,7 @@ declare const fullApi: ApiFromModules<{
   config: typeof config;
   crons: typeof crons;
   "fraud/explaining": typeof fraud_explaining;
+  "fraud/inline": typeof fraud_inline;
   "fraud/llm": typeof fraud_llm;
   "fraud/pools": typeof fraud_pools;
   "fraud/scoring": typeof fraud_scoring;

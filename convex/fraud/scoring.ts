@@ -9,7 +9,8 @@ import { customerWindowStats, terminalWindowStats } from "../model/history/windo
 import type { HistoryTooDense } from "../model/history/sides";
 import { markScoringFailed, promoteToScored } from "../model/payments/lifecycle";
 import { locatePayment, type StagedPayment } from "../model/payments/locate";
-import { scoringErrorCode, type ScoringErrorCode } from "../model/payments/validators";
+import { paymentView, scoringErrorCode, type ScoringErrorCode } from "../model/payments/validators";
+import { toPaymentView } from "../model/payments/view";
 import { llmSettings } from "../config";
 import { enqueueExplanation, templateFields } from "./explaining";
 import { scoringPool } from "./pools";
@@ -207,5 +208,21 @@ export const recordOutcome = internalMutation({
       await recordScoringFailure(ctx, paymentId, code, message);
     }
     return null;
+  },
+});
+
+/**
+ * Records a decision computed in the request (`Prefer: wait`), exactly as the pool's
+ * `onComplete` would: whichever of the two gets there first records it, the other is a no-op.
+ * Failures are left to the pool, which retries them or records them with their code. Returns
+ * the payment as it is now.
+ */
+export const recordInline = internalMutation({
+  args: { paymentId: v.string(), outcome: scoringOutcome },
+  returns: v.union(paymentView, v.null()),
+  handler: async (ctx, { paymentId, outcome }) => {
+    if (outcome.kind === "scored") await recordScore(ctx, paymentId, outcome);
+    const located = await locatePayment(ctx, paymentId);
+    return located ? toPaymentView(located.doc) : null;
   },
 });

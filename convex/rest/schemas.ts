@@ -181,6 +181,52 @@ export const idempotencyHeaders = z.object({
     }),
 });
 
+/** How long a caller will wait for the decision (`Prefer: wait=N`), in seconds. */
+export const MAX_PREFER_WAIT_S = 10;
+
+/**
+ * The `wait` preference of a `Prefer` header (RFC 7240: comma-separated preferences, each
+ * `token[=value]`, optionally quoted, parameters after `;`; preferences not understood are
+ * ignored), or `undefined` when there is none.
+ */
+function preferredWait(header: string): number | "invalid" | undefined {
+  for (const preference of header.split(",")) {
+    const [name, rawValue] = preference
+      .split(";")[0]
+      .split("=", 2)
+      .map((s) => s.trim());
+    if (name.toLowerCase() !== "wait") continue;
+    const value = rawValue?.replace(/^"(.*)"$/, "$1") ?? "";
+    const seconds = /^\d{1,2}$/.test(value) ? Number(value) : NaN;
+    return seconds >= 1 && seconds <= MAX_PREFER_WAIT_S ? seconds : "invalid";
+  }
+  return undefined;
+}
+
+export const createTransactionHeaders = idempotencyHeaders.extend({
+  Prefer: z
+    .string()
+    .optional()
+    .transform((header, ctx) => {
+      if (header === undefined) return undefined;
+      const wait = preferredWait(header);
+      if (wait === "invalid") {
+        ctx.addIssue({
+          code: "custom",
+          message: `wait must be a whole number of seconds from 1 to ${MAX_PREFER_WAIT_S}`,
+        });
+        return z.NEVER;
+      }
+      return wait;
+    })
+    .meta({
+      description:
+        `\`wait=N\` (RFC 7240; N from 1 to ${MAX_PREFER_WAIT_S} seconds): answer 201 with the ` +
+        "decision when it is ready within N seconds (`Preference-Applied: wait=N`), 202 pending otherwise.",
+      examples: ["wait=5"],
+    }),
+});
+
 /** Response schemas, derived from the Convex validators the functions return. */
 export const userSchema = convexToZod(userView).meta({ id: "User" });
 export const transactionSchema = convexToZod(paymentView).meta({ id: "Transaction" });

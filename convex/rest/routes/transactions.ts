@@ -1,4 +1,5 @@
 import { internal } from "../../_generated/api";
+import { decideInline } from "../../fraud/inline";
 import { sha256Hex, type Client } from "../apiKeys";
 import { apiPath } from "../constants";
 import { decodeCursor, withUrlCursor } from "../cursor";
@@ -6,8 +7,8 @@ import { json } from "../errors";
 import { defineRoute, type Route } from "../route";
 import {
   createTransactionBody,
+  createTransactionHeaders,
   feedbackBody,
-  idempotencyHeaders,
   listTransactionsQuery,
   pageEnvelope,
   transactionEnvelope,
@@ -40,28 +41,43 @@ export const transactionRoutes: Route[] = [
     path: "/transactions",
     auth: true,
     summary:
-      "Submit a payment for scoring. It is accepted as pending and scored in the background.",
+      "Submit a payment for scoring. It is accepted as pending and scored in the background, " +
+      "or decided in the request with `Prefer: wait=N`.",
     body: createTransactionBody,
-    headers: idempotencyHeaders,
+    headers: createTransactionHeaders,
     responses: {
+      201: {
+        description:
+          "Decided within the `Prefer: wait=N` the request asked for (`Preference-Applied: wait=N`).",
+        schema: transactionEnvelope,
+      },
       202: {
-        description: "Accepted (or replayed for a repeated Idempotency-Key).",
+        description:
+          "Accepted, pending (or replayed for a repeated Idempotency-Key); without `Prefer: wait`, " +
+          "or when the decision took longer than it allows.",
         schema: transactionEnvelope,
       },
       409: { description: "The Idempotency-Key was used with another body." },
     },
     handle: async ({ ctx, client, body, rawBody, headers }) => {
       const idempotency = await idempotencyFor(client, headers["Idempotency-Key"], rawBody);
-      const { transaction, created } = await ctx.runMutation(internal.transactions.createForApi, {
+      const staged = await ctx.runMutation(internal.transactions.createForApi, {
         input: body,
         idempotency,
       });
+      const wait = headers.Prefer;
+      let transaction = staged.transaction;
+      if (wait !== undefined && transaction.status === "pending") {
+        transaction = (await decideInline(ctx, transaction.id, wait * 1000)) ?? transaction;
+      }
+      const decided = wait !== undefined && transaction.status === "scored";
       return json(
-        202,
+        decided ? 201 : 202,
         { transaction },
         {
           Location: apiPath("transactions", transaction.id),
-          ...(created ? {} : { "Idempotent-Replayed": "true" }),
+          ...(staged.created ? {} : { "Idempotent-Replayed": "true" }),
+          ...(decided ? { "Preference-Applied": `wait=${wait}` } : {}),
         },
       );
     },
