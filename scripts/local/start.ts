@@ -61,16 +61,19 @@ const DRAIN_MS = 5_000;
  * exit within ~60 ms of a relayed signal).
  */
 function stopOnSignals(server: Server, backend: LocalBackend) {
-  let stopping = false;
-  const stop = async (reason: string) => {
-    if (stopping) return;
-    stopping = true;
+  let stopping: Promise<void> | null = null;
+  // A second signal (or the parent check firing again) waits for the same stop.
+  const stop = (reason: string) => (stopping ??= stopNow(reason));
+  const stopNow = async (reason: string) => {
     console.log(`\n${reason}: shutting down`);
+    // Until the data is closed: a closed server and unref'd timers would otherwise let the
+    // event loop run dry and end the process halfway through (with the directory locked).
+    setInterval(() => undefined, 1_000);
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     const drained = await Promise.race([
       closed.then(() => true),
-      new Promise<false>((resolve) => setTimeout(() => resolve(false), DRAIN_MS).unref()),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), DRAIN_MS)),
     ]);
     if (!drained) server.closeAllConnections();
     await backend.close();
