@@ -1,7 +1,7 @@
 import { expect, test } from "vitest";
 import { bucketTotals } from "../convex/ml/buckets";
-import { FEATURE_NAMES } from "../convex/ml/features";
-import { featuresFromHistory } from "../convex/ml/features";
+import { computeFeatureMatrix } from "../convex/ml/batch";
+import { FEATURE_COUNT, FEATURE_NAMES, featuresFromHistory } from "../convex/ml/features";
 import { terminalStatsKind } from "../convex/ml/statistics";
 import { DAY_MS } from "../convex/ml/time";
 import { customerWindowStats, terminalWindowStats } from "../convex/model/history/windowStats";
@@ -42,6 +42,25 @@ async function loadTerminalHistory(t: Backend, terminalId: string, rows: Row[]) 
   }
 }
 
+/**
+ * The features the batch path (`computeFeatureMatrix`) gives a probe payment after `rows` at
+ * one terminal: the history under another customer, the probe a new customer's first payment.
+ */
+function batchFeaturesOfProbe(rows: Row[], timestamp: number, amount: number): Float64Array {
+  const n = rows.length + 1;
+  const sorted = [...rows].sort((a, b) => a.timestamp - b.timestamp);
+  const matrix = computeFeatureMatrix({
+    length: n,
+    timestampMs: Float64Array.from([...sorted.map((r) => r.timestamp), timestamp]),
+    sequence: Float64Array.from({ length: n }, (_, i) => i),
+    customer: Int32Array.from({ length: n }, (_, i) => (i === n - 1 ? 1 : 0)),
+    terminal: new Int32Array(n),
+    amount: Float64Array.from([...sorted.map((r) => r.amount), amount]),
+    fraud: Uint8Array.from([...sorted.map((r) => (r.fraud ? 1 : 0)), 0]),
+  });
+  return matrix.subarray((n - 1) * FEATURE_COUNT, n * FEATURE_COUNT);
+}
+
 /** Scores one payment at `terminalId` and checks every feature against a full scan. */
 async function scoreAndCheck(t: Backend, terminalId: string, rows: Row[], now: number) {
   const userId = await createUser(t);
@@ -59,6 +78,12 @@ async function scoreAndCheck(t: Backend, terminalId: string, rows: Row[], now: n
   expect(tx.status).toBe("scored");
   const expected = featuresFromHistory({ timestamp: now, amount: 80 }, [], rows);
   FEATURE_NAMES.forEach((name, j) => expect(tx.fraud.features[name], name).toBe(expected[j]));
+  // Train/serve parity at this density: the batch path (sliding windows over the whole table,
+  // as training computes features) gives the probe the same features to 1e-9.
+  const batch = batchFeaturesOfProbe(rows, now, 80);
+  FEATURE_NAMES.forEach((name, j) =>
+    expect(Math.abs(tx.fraud.features[name] - batch[j]), name).toBeLessThanOrEqual(1e-9),
+  );
   return reads;
 }
 
