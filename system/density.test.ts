@@ -73,6 +73,9 @@ async function scoreAndCheck(t: Backend, terminalId: string, rows: Row[], now: n
     const metrics = await ctx.meta.getTransactionMetrics();
     return { documents: metrics.documentsRead.used, bytes: metrics.bytesRead.used };
   });
+  console.log(`${terminalId}: ${reads.documents} documents, ${reads.bytes} bytes read`);
+  // ARCHITECTURE.md's byte bound assumes history documents of at most 256 bytes on average.
+  expect(reads.bytes).toBeLessThanOrEqual(reads.documents * 256);
   await runScheduled(t);
   const tx = (await call(t, "GET", `/transactions/${posted.body.transaction.id}`)).body.transaction;
   expect(tx.status).toBe("scored");
