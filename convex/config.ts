@@ -19,9 +19,25 @@ function list(raw: string | undefined): string[] {
     .filter((item) => item.length > 0);
 }
 
-/** API keys accepted by the REST API (`API_KEYS`, comma-separated). None set: every request is refused. */
-export function apiKeys(): string[] {
-  return list(env.API_KEYS);
+/** One accepted API key and the name the audit trail gives whoever uses it (`null`: unnamed). */
+export type ApiKeyEntry = { name: string | null; key: string };
+
+const KEY_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/**
+ * API keys accepted by the REST API (`API_KEYS`, comma-separated). An entry `name:key` names its
+ * key (the text before the first `:`, letters, digits, `_`, `.`, `-`), so the audit trail says
+ * who acted; a plain `key` is named by its fingerprint. None set: every request is refused.
+ */
+export function apiKeys(): ApiKeyEntry[] {
+  return list(env.API_KEYS).map((entry) => {
+    const colon = entry.indexOf(":");
+    const name = colon > 0 ? entry.slice(0, colon) : "";
+    if (KEY_NAME.test(name) && colon < entry.length - 1) {
+      return { name, key: entry.slice(colon + 1) };
+    }
+    return { name: null, key: entry };
+  });
 }
 
 /** Token-bucket rate per API key (`RATE_LIMIT_PER_MINUTE`, default 600). */

@@ -1,4 +1,5 @@
 import { defineSchema } from "convex/server";
+import { auditTables } from "./model/audit/schema";
 import { historyTables } from "./model/history/schema";
 import { paymentsTables } from "./model/payments/schema";
 import { usersTables } from "./model/users/schema";
@@ -11,4 +12,5 @@ export default defineSchema({
   ...usersTables,
   ...paymentsTables,
   ...historyTables,
+  ...auditTables,
 });

@@ -13,6 +13,7 @@ import type {
   FilterApi,
   FunctionReference,
 } from "convex/server";
+import type * as audit from "../audit.js";
 import type * as config from "../config.js";
 import type * as crons from "../crons.js";
 import type * as fraud_explaining from "../fraud/explaining.js";
@@ -38,12 +39,15 @@ import type * as ml_statistics from "../ml/statistics.js";
 import type * as ml_time from "../ml/time.js";
 import type * as ml_windows from "../ml/windows.js";
 import type * as model_access from "../model/access.js";
+import type * as model_audit_audit from "../model/audit/audit.js";
+import type * as model_audit_validators from "../model/audit/validators.js";
 import type * as model_errors from "../model/errors.js";
 import type * as model_history_aggregates from "../model/history/aggregates.js";
 import type * as model_history_folder from "../model/history/folder.js";
 import type * as model_history_sides from "../model/history/sides.js";
 import type * as model_history_validators from "../model/history/validators.js";
 import type * as model_history_windowStats from "../model/history/windowStats.js";
+import type * as model_payments_feedback from "../model/payments/feedback.js";
 import type * as model_payments_ids from "../model/payments/ids.js";
 import type * as model_payments_lifecycle from "../model/payments/lifecycle.js";
 import type * as model_payments_list from "../model/payments/list.js";
@@ -53,6 +57,7 @@ import type * as model_payments_view from "../model/payments/view.js";
 import type * as model_users_users from "../model/users/users.js";
 import type * as model_users_validators from "../model/users/validators.js";
 import type * as rest_apiKeys from "../rest/apiKeys.js";
+import type * as rest_auditSchemas from "../rest/auditSchemas.js";
 import type * as rest_constants from "../rest/constants.js";
 import type * as rest_currencies from "../rest/currencies.js";
 import type * as rest_cursor from "../rest/cursor.js";
@@ -62,6 +67,7 @@ import type * as rest_openapi from "../rest/openapi.js";
 import type * as rest_rateLimit from "../rest/rateLimit.js";
 import type * as rest_request from "../rest/request.js";
 import type * as rest_route from "../rest/route.js";
+import type * as rest_routes_audit from "../rest/routes/audit.js";
 import type * as rest_routes_index from "../rest/routes/index.js";
 import type * as rest_routes_transactions from "../rest/routes/transactions.js";
 import type * as rest_routes_users from "../rest/routes/users.js";
@@ -78,6 +84,7 @@ import type * as users from "../users.js";
  * ```
  */
 declare const fullApi: ApiFromModules<{
+  audit: typeof audit;
   config: typeof config;
   crons: typeof crons;
   "fraud/explaining": typeof fraud_explaining;
@@ -103,12 +110,15 @@ declare const fullApi: ApiFromModules<{
   "ml/time": typeof ml_time;
   "ml/windows": typeof ml_windows;
   "model/access": typeof model_access;
+  "model/audit/audit": typeof model_audit_audit;
+  "model/audit/validators": typeof model_audit_validators;
   "model/errors": typeof model_errors;
   "model/history/aggregates": typeof model_history_aggregates;
   "model/history/folder": typeof model_history_folder;
   "model/history/sides": typeof model_history_sides;
   "model/history/validators": typeof model_history_validators;
   "model/history/windowStats": typeof model_history_windowStats;
+  "model/payments/feedback": typeof model_payments_feedback;
   "model/payments/ids": typeof model_payments_ids;
   "model/payments/lifecycle": typeof model_payments_lifecycle;
   "model/payments/list": typeof model_payments_list;
@@ -118,6 +128,7 @@ declare const fullApi: ApiFromModules<{
   "model/users/users": typeof model_users_users;
   "model/users/validators": typeof model_users_validators;
   "rest/apiKeys": typeof rest_apiKeys;
+  "rest/auditSchemas": typeof rest_auditSchemas;
   "rest/constants": typeof rest_constants;
   "rest/currencies": typeof rest_currencies;
   "rest/cursor": typeof rest_cursor;
@@ -127,6 +138,7 @@ declare const fullApi: ApiFromModules<{
   "rest/rateLimit": typeof rest_rateLimit;
   "rest/request": typeof rest_request;
   "rest/route": typeof rest_route;
+  "rest/routes/audit": typeof rest_routes_audit;
   "rest/routes/index": typeof rest_routes_index;
   "rest/routes/transactions": typeof rest_routes_transactions;
   "rest/routes/users": typeof rest_routes_users;
