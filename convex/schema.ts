@@ -2,6 +2,7 @@ import { defineSchema } from "convex/server";
 import { auditTables } from "./model/audit/schema";
 import { historyTables } from "./model/history/schema";
 import { paymentsTables } from "./model/payments/schema";
+import { reviewsTables } from "./model/reviews/schema";
 import { usersTables } from "./model/users/schema";
 
 /**
@@ -13,4 +14,5 @@ export default defineSchema({
   ...paymentsTables,
   ...historyTables,
   ...auditTables,
+  ...reviewsTables,
 });

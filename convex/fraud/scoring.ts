@@ -9,6 +9,7 @@ import { customerWindowStats, terminalWindowStats } from "../model/history/windo
 import type { HistoryTooDense } from "../model/history/sides";
 import { markScoringFailed, promoteToScored } from "../model/payments/lifecycle";
 import { locatePayment, type StagedPayment } from "../model/payments/locate";
+import { afterDecision } from "../model/reviews/decided";
 import { scoringErrorCode, type ScoringErrorCode } from "../model/payments/validators";
 import { llmSettings } from "../config";
 import { enqueueExplanation, templateFields } from "./explaining";
@@ -201,7 +202,8 @@ export const recordOutcome = internalMutation({
         typeof data?.message === "string" ? data.message : result.error,
       );
     } else if (result.returnValue.kind === "scored") {
-      await recordScore(ctx, paymentId, result.returnValue);
+      const recorded = await recordScore(ctx, paymentId, result.returnValue);
+      if (recorded) await afterDecision(ctx, paymentId);
     } else if (result.returnValue.kind === "failed") {
       const { code, message } = result.returnValue;
       await recordScoringFailure(ctx, paymentId, code, message);

@@ -12,6 +12,7 @@ export const domainErrorCode = v.union(
   v.literal("immutable_field"),
   v.literal("unauthenticated"),
   v.literal("forbidden"),
+  v.literal("review_closed"),
 );
 export type DomainErrorCode = Infer<typeof domainErrorCode>;
 

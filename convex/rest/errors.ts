@@ -44,6 +44,7 @@ export const STATUS_BY_DOMAIN_CODE: Record<DomainErrorCode, number> = {
   immutable_field: 422,
   unauthenticated: 401,
   forbidden: 403,
+  review_closed: 409,
 };
 
 /** The envelope's body for an error. */
