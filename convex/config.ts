@@ -64,6 +64,20 @@ export function poolParallelism(): { scoring: number; explanations: number } {
   };
 }
 
+/** How many webhook attempts run at once (`WEBHOOK_PARALLELISM`, default 2). */
+export function webhookParallelism(): number {
+  return positiveInt(env.WEBHOOK_PARALLELISM, 2);
+}
+
+/**
+ * Whether webhooks may point at `http(s)://localhost` and `127.0.0.1`
+ * (`WEBHOOK_ALLOW_LOCALHOST=true`; for local mode, where a developer's receiver runs).
+ * Private and link-local addresses are refused regardless.
+ */
+export function webhookAllowLocalhost(): boolean {
+  return env.WEBHOOK_ALLOW_LOCALHOST?.trim().toLowerCase() === "true";
+}
+
 /** How much the pools log (`POOL_LOG_LEVEL`: DEBUG, INFO, REPORT (default), WARN, ERROR). */
 export function poolLogLevel(): "DEBUG" | "INFO" | "REPORT" | "WARN" | "ERROR" {
   const level = env.POOL_LOG_LEVEL?.trim().toUpperCase();

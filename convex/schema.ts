@@ -3,6 +3,7 @@ import { auditTables } from "./model/audit/schema";
 import { historyTables } from "./model/history/schema";
 import { paymentsTables } from "./model/payments/schema";
 import { reviewsTables } from "./model/reviews/schema";
+import { webhooksTables } from "./model/webhooks/schema";
 import { usersTables } from "./model/users/schema";
 
 /**
@@ -15,4 +16,5 @@ export default defineSchema({
   ...historyTables,
   ...auditTables,
   ...reviewsTables,
+  ...webhooksTables,
 });

@@ -59,6 +59,14 @@ import type * as model_reviews_reviews from "../model/reviews/reviews.js";
 import type * as model_reviews_validators from "../model/reviews/validators.js";
 import type * as model_users_users from "../model/users/users.js";
 import type * as model_users_validators from "../model/users/validators.js";
+import type * as model_webhooks_delivery from "../model/webhooks/delivery.js";
+import type * as model_webhooks_endpoints from "../model/webhooks/endpoints.js";
+import type * as model_webhooks_events from "../model/webhooks/events.js";
+import type * as model_webhooks_pool from "../model/webhooks/pool.js";
+import type * as model_webhooks_retry from "../model/webhooks/retry.js";
+import type * as model_webhooks_send from "../model/webhooks/send.js";
+import type * as model_webhooks_urls from "../model/webhooks/urls.js";
+import type * as model_webhooks_validators from "../model/webhooks/validators.js";
 import type * as rest_apiKeys from "../rest/apiKeys.js";
 import type * as rest_auditSchemas from "../rest/auditSchemas.js";
 import type * as rest_constants from "../rest/constants.js";
@@ -76,10 +84,14 @@ import type * as rest_routes_index from "../rest/routes/index.js";
 import type * as rest_routes_reviews from "../rest/routes/reviews.js";
 import type * as rest_routes_transactions from "../rest/routes/transactions.js";
 import type * as rest_routes_users from "../rest/routes/users.js";
+import type * as rest_routes_webhooks from "../rest/routes/webhooks.js";
 import type * as rest_schemas from "../rest/schemas.js";
+import type * as rest_webhookSchemas from "../rest/webhookSchemas.js";
 import type * as reviews from "../reviews.js";
 import type * as transactions from "../transactions.js";
 import type * as users from "../users.js";
+import type * as webhookDelivery from "../webhookDelivery.js";
+import type * as webhooks from "../webhooks.js";
 
 /**
  * A utility for referencing Convex functions in your app's API.
@@ -136,6 +148,14 @@ declare const fullApi: ApiFromModules<{
   "model/reviews/validators": typeof model_reviews_validators;
   "model/users/users": typeof model_users_users;
   "model/users/validators": typeof model_users_validators;
+  "model/webhooks/delivery": typeof model_webhooks_delivery;
+  "model/webhooks/endpoints": typeof model_webhooks_endpoints;
+  "model/webhooks/events": typeof model_webhooks_events;
+  "model/webhooks/pool": typeof model_webhooks_pool;
+  "model/webhooks/retry": typeof model_webhooks_retry;
+  "model/webhooks/send": typeof model_webhooks_send;
+  "model/webhooks/urls": typeof model_webhooks_urls;
+  "model/webhooks/validators": typeof model_webhooks_validators;
   "rest/apiKeys": typeof rest_apiKeys;
   "rest/auditSchemas": typeof rest_auditSchemas;
   "rest/constants": typeof rest_constants;
@@ -153,10 +173,14 @@ declare const fullApi: ApiFromModules<{
   "rest/routes/reviews": typeof rest_routes_reviews;
   "rest/routes/transactions": typeof rest_routes_transactions;
   "rest/routes/users": typeof rest_routes_users;
+  "rest/routes/webhooks": typeof rest_routes_webhooks;
   "rest/schemas": typeof rest_schemas;
+  "rest/webhookSchemas": typeof rest_webhookSchemas;
   reviews: typeof reviews;
   transactions: typeof transactions;
   users: typeof users;
+  webhookDelivery: typeof webhookDelivery;
+  webhooks: typeof webhooks;
 }>;
 export declare const api: FilterApi<
   typeof fullApi,
@@ -171,6 +195,7 @@ export declare const components: {
   rateLimiter: import("@convex-dev/rate-limiter/_generated/component.js").ComponentApi<"rateLimiter">;
   scoringPool: import("@convex-dev/workpool/_generated/component.js").ComponentApi<"scoringPool">;
   explanationPool: import("@convex-dev/workpool/_generated/component.js").ComponentApi<"explanationPool">;
+  webhookPool: import("@convex-dev/workpool/_generated/component.js").ComponentApi<"webhookPool">;
   historyFolder: import("@convex-dev/batch-worker/_generated/component.js").ComponentApi<"historyFolder">;
   migrations: import("@convex-dev/migrations/_generated/component.js").ComponentApi<"migrations">;
 };

@@ -8,6 +8,7 @@ import { fail } from "../errors";
 import { applyFeedback } from "../payments/feedback";
 import { locatePayment, type ScoredPayment } from "../payments/locate";
 import { toPaymentView } from "../payments/view";
+import { emitEvent } from "../webhooks/events";
 import type { ReviewOutcome } from "../payments/validators";
 import type { Resolution, ReviewPage, ReviewStatus, ReviewView } from "./validators";
 
@@ -122,8 +123,8 @@ export type Resolved = { review: ReviewDoc; labeled: boolean };
 /**
  * Resolves an open review once (`review_closed` after): the review's verdict, the payment's
  * `review` and `finalDecision`, and its label through the feedback helper (with the same effect
- * on later features) unless the payment already has one. A deleted payment leaves only the
- * review to close.
+ * on later features) unless the payment already has one, and the `review.resolved` webhook
+ * event. A deleted payment leaves only the review to close.
  */
 export async function resolveReview(
   ctx: MutationCtx,
@@ -151,15 +152,17 @@ export async function resolveReview(
   let labeled = false;
   const located = await locatePayment(ctx, review.paymentId);
   if (located?.table === "transactions") {
-    if (located.doc.label === undefined) {
-      await applyFeedback(ctx, located, verdict.label, actor);
-      labeled = true;
-    }
     await ctx.db.patch("transactions", located.doc._id, {
       review: { id: review._id, status: verdict.status, outcome },
       finalDecision: verdict.finalDecision,
     });
+    // After the verdict, so the `payment.labeled` event shows the payment's final decision.
+    if (located.doc.label === undefined) {
+      await applyFeedback(ctx, located, verdict.label, actor);
+      labeled = true;
+    }
   }
+  await emitEvent(ctx, "review.resolved", await toReviewView(ctx, resolved));
   return { review: resolved, labeled };
 }
 

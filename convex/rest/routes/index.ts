@@ -6,6 +6,7 @@ import { auditRoutes } from "./audit";
 import { reviewRoutes } from "./reviews";
 import { transactionRoutes } from "./transactions";
 import { userRoutes } from "./users";
+import { webhookRoutes } from "./webhooks";
 
 let openApiDocument: unknown = null;
 
@@ -39,5 +40,6 @@ export const routes: Route[] = [
   ...userRoutes,
   ...transactionRoutes,
   ...reviewRoutes,
+  ...webhookRoutes,
   ...auditRoutes,
 ];
