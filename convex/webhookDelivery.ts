@@ -2,7 +2,7 @@ import { vOnCompleteArgs } from "@convex-dev/workpool";
 import { v } from "convex/values";
 import { internal } from "./_generated/api";
 import { internalAction, internalMutation, internalQuery } from "./_generated/server";
-import { attemptInputFor, recordAttempt } from "./model/webhooks/delivery";
+import { attemptInputFor, recordAttempt, recoverLostAttempts } from "./model/webhooks/delivery";
 import { attemptDelivery } from "./model/webhooks/send";
 import { attemptInput, attemptOutcome, type AttemptOutcome } from "./model/webhooks/validators";
 
@@ -47,4 +47,11 @@ export const recordOutcome = internalMutation({
     await recordAttempt(ctx, deliveryId, outcome);
     return null;
   },
+});
+
+/** Run by cron: re-enqueues attempts whose job the pool lost (see `recoverLostAttempts`). */
+export const watchdog = internalMutation({
+  args: {},
+  returns: v.object({ recovered: v.number() }),
+  handler: async (ctx) => ({ recovered: await recoverLostAttempts(ctx) }),
 });

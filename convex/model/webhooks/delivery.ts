@@ -4,6 +4,7 @@ import type { MutationCtx, QueryCtx } from "../../_generated/server";
 import { webhookAllowLocalhost } from "../../config";
 import { disableFailingEndpoint } from "./endpoints";
 import { enqueueAttempt } from "./events";
+import { webhookPool } from "./pool";
 import { MAX_CONSECUTIVE_FAILURES, nextAttemptAt } from "./retry";
 import schema from "../../schema";
 import { webhookUrlProblem } from "./urls";
@@ -75,6 +76,7 @@ export async function recordAttempt(
     await ctx.db.patch("webhookDeliveries", deliveryId, {
       status: "canceled",
       nextAttemptAt: undefined,
+      checkAt: undefined,
     });
     return;
   }
@@ -101,6 +103,7 @@ export async function recordAttempt(
       attempts: attempt,
       deliveredAt: outcome.finishedAt,
       nextAttemptAt: undefined,
+      checkAt: undefined,
     });
     await countSettled(ctx, delivery, true);
   } else if (next !== null) {
@@ -111,6 +114,7 @@ export async function recordAttempt(
       status: "failed",
       attempts: attempt,
       nextAttemptAt: undefined,
+      checkAt: undefined,
     });
     await countSettled(ctx, delivery, false);
   }
@@ -150,4 +154,37 @@ export async function listAttempts(
     });
   }
   return { data, nextCursor: result.isDone ? null : result.continueCursor };
+}
+
+/** Deliveries looked at per watchdog run; the next run picks up the rest. */
+const WATCHDOG_BATCH = 100;
+
+/**
+ * What the pool can lose (an `onComplete` that failed, a job that vanished): pending deliveries
+ * past their check time whose job the pool reports finished get the same attempt enqueued
+ * again (same event, same `webhook-id`). Jobs the pool still has are left alone, so there is
+ * never a second job beside a live one. Reads at most 100 deliveries. Returns how many it
+ * enqueued.
+ */
+export async function recoverLostAttempts(ctx: MutationCtx): Promise<number> {
+  const now = Date.now();
+  const overdue = await ctx.db
+    .query("webhookDeliveries")
+    .withIndex("by_status_and_checkAt", (q) =>
+      q.eq("status", "pending").gte("checkAt", 0).lte("checkAt", now),
+    )
+    .take(WATCHDOG_BATCH);
+  const statuses = await webhookPool().statusBatch(
+    ctx,
+    overdue.flatMap((d) => (d.workId ? [d.workId] : [])),
+  );
+  let k = 0;
+  let recovered = 0;
+  for (const delivery of overdue) {
+    const status = delivery.workId ? statuses[k++] : undefined;
+    if (status !== undefined && status.state !== "finished") continue;
+    await enqueueAttempt(ctx, delivery._id);
+    recovered += 1;
+  }
+  return recovered;
 }

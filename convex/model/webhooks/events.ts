@@ -3,6 +3,7 @@ import type { Doc, Id } from "../../_generated/dataModel";
 import type { MutationCtx } from "../../_generated/server";
 import { MAX_WEBHOOK_ENDPOINTS } from "./endpoints";
 import { webhookPool } from "./pool";
+import { DELIVERY_TIMEOUT_MS } from "./retry";
 import type { SubscribableEventType, WebhookEventType } from "./validators";
 
 const EVENT_ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz";
@@ -16,13 +17,19 @@ function randomEventId(): string {
   return id;
 }
 
-/** Enqueues an attempt of a delivery on the webhook pool, now or at `runAt`. */
+/** How long after an attempt is due the watchdog checks its job is still there. */
+export const ATTEMPT_CHECK_AFTER_MS = DELIVERY_TIMEOUT_MS + 5 * 60_000;
+
+/**
+ * Enqueues an attempt of a delivery on the webhook pool, now or at `runAt`, and remembers the
+ * job on the delivery for the watchdog (`webhookDelivery.watchdog`).
+ */
 export async function enqueueAttempt(
   ctx: MutationCtx,
   deliveryId: Id<"webhookDeliveries">,
   runAt?: number,
 ): Promise<void> {
-  await webhookPool().enqueueAction(
+  const workId = await webhookPool().enqueueAction(
     ctx,
     internal.webhookDelivery.send,
     { deliveryId },
@@ -32,6 +39,8 @@ export async function enqueueAttempt(
       ...(runAt === undefined ? {} : { runAt }),
     },
   );
+  const checkAt = (runAt ?? Date.now()) + ATTEMPT_CHECK_AFTER_MS;
+  await ctx.db.patch("webhookDeliveries", deliveryId, { workId, checkAt });
 }
 
 async function publish(

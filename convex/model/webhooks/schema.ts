@@ -11,10 +11,11 @@ export const webhooksTables = {
   webhookEvents: defineTable(eventFields).index("by_eventId", ["eventId"]),
   /**
    * One per event and endpoint. Inserted by `emitEvent`; patched by
-   * `webhookDelivery.recordOutcome` (each attempt) and `webhooks.deleteForApi` (canceled).
+   * `webhookDelivery.recordOutcome` (each attempt) and `webhookDelivery.watchdog` (a lost job).
    */
   webhookDeliveries: defineTable(deliveryFields)
     .index("by_endpointId_and_status", ["endpointId", "status"])
+    .index("by_status_and_checkAt", ["status", "checkAt"])
     .index("by_event", ["event"]),
   /** One per attempt, inserted by `webhookDelivery.recordOutcome`; never changed. */
   webhookAttempts: defineTable(attemptFields)

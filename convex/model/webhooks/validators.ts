@@ -1,3 +1,4 @@
+import { vWorkId } from "@convex-dev/workpool";
 import { v, type Infer } from "convex/values";
 
 /** The events an endpoint may subscribe to. */
@@ -89,6 +90,9 @@ export const deliveryFields = {
   createdAt: v.number(),
   nextAttemptAt: v.optional(v.number()),
   deliveredAt: v.optional(v.number()),
+  /** The pool's job for the current attempt, and when the watchdog checks on it. */
+  workId: v.optional(vWorkId),
+  checkAt: v.optional(v.number()),
 };
 
 export const attemptStatus = v.union(v.literal("succeeded"), v.literal("failed"));
