@@ -240,3 +240,20 @@ test("the queue is oldest first, resolved lists newest first, in pages", async (
   expect((await call(t, "GET", "/reviews?status=closed")).status).toBe(400);
   expect((await call(t, "GET", "/reviews?cursor=abc")).status).toBe(400);
 });
+
+test("a review outlives its deleted payment: shown with payment null, resolvable, no label", async () => {
+  const t = setupBackend();
+  const { id, reviewId } = await reviewed(t);
+  expect((await call(t, "DELETE", `/transactions/${id}`)).status).toBe(204);
+  expect((await call(t, "GET", `/reviews/${reviewId}`)).body.review).toMatchObject({
+    paymentId: id,
+    status: "open",
+    payment: null,
+  });
+  const resolved = await call(t, "POST", `/reviews/${reviewId}/resolve`, {
+    body: { outcome: "decline" },
+  });
+  expect(resolved.status).toBe(200);
+  expect(resolved.body.review).toMatchObject({ status: "declined", payment: null });
+  expect(await auditActions(t)).toEqual(["review.opened", "review.resolved"]);
+});
