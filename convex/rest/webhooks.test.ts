@@ -1,15 +1,8 @@
 import { Webhook } from "standardwebhooks";
 import { afterEach, expect, test, vi } from "vitest";
-import { emitEvent } from "../model/webhooks/events";
-import { MAX_CONSECUTIVE_FAILURES, WEBHOOK_RETRY } from "../model/webhooks/retry";
-import {
-  call,
-  createUser,
-  postPayment,
-  runScheduled,
-  setupBackend,
-  type Backend,
-} from "../test.setup";
+import { WEBHOOK_RETRY } from "../model/webhooks/retry";
+import { call, createUser, postPayment, runScheduled, setupBackend } from "../test.setup";
+import { createWebhook, deliveries, receiver, URL_OK } from "./webhooks.setup";
 
 /** Payments of this amount are decided `review`. */
 const REVIEW_AMOUNT = 777;
@@ -28,54 +21,6 @@ vi.mock("../ml/scorer", async (importOriginal) => {
 afterEach(() => {
   vi.unstubAllGlobals();
 });
-
-type Received = { url: string; headers: Record<string, string>; body: string; at: number };
-
-/**
- * A receiver in the test process, as `fetch`: records every request and answers with what
- * `answer` says (default 200).
- */
-function receiver(answer: (request: Received, index: number) => number = () => 200) {
-  const received: Received[] = [];
-  const impl = ((input: RequestInfo | URL, init?: RequestInit) => {
-    const headers: Record<string, string> = {};
-    new Headers(init?.headers).forEach((value, key) => (headers[key] = value));
-    const request = {
-      url: input instanceof Request ? input.url : String(input),
-      headers,
-      body: typeof init?.body === "string" ? init.body : "",
-      at: Date.now(),
-    };
-    received.push(request);
-    const status = answer(request, received.length - 1);
-    return Promise.resolve(
-      new Response(status === 204 ? null : "ok", {
-        status,
-        headers: status >= 300 && status < 400 ? { Location: "https://elsewhere.example" } : {},
-      }),
-    );
-  }) as typeof fetch;
-  vi.stubGlobal("fetch", impl);
-  return received;
-}
-
-const URL_OK = "https://hooks.example.com/fraud";
-
-async function createWebhook(t: Backend, body: Record<string, unknown> = {}) {
-  const res = await call(t, "POST", "/webhooks", {
-    body: {
-      url: URL_OK,
-      events: ["payment.scored", "review.opened", "review.resolved", "payment.labeled"],
-      ...body,
-    },
-  });
-  expect(res.status).toBe(201);
-  return res.body.webhook as { id: string; secret: string };
-}
-
-async function deliveries(t: Backend) {
-  return await t.run(async (ctx) => await ctx.db.query("webhookDeliveries").take(5000));
-}
 
 test("endpoints: created with a secret shown once, read, changed, deleted, each audited once", async () => {
   const t = setupBackend();
@@ -281,57 +226,6 @@ test("a receiver failing 3 times then answering 200 gets the same webhook-id 4 t
   expect(rest.body.data.map((a: any) => a.attempt)).toEqual([2, 1]);
 });
 
-test("failing for 24 hours fails the delivery; 20 failed deliveries disable the endpoint", async () => {
-  const t = setupBackend();
-  const received = receiver((r) => (r.url.endsWith("/down") ? 503 : 302));
-  const { id } = await createWebhook(t, { url: "https://hooks.example.com/down" });
-  await call(t, "POST", `/webhooks/${id}/test`);
-  await runScheduled(t);
-
-  const attempts = received.length;
-  const all = (await call(t, "GET", `/webhooks/${id}/deliveries`)).body.data.reverse();
-  expect(all.map((a: any) => a.attempt)).toEqual(Array.from({ length: attempts }, (_, i) => i + 1));
-  // Every retry was planned within 24 hours of the event, and the last one ends it.
-  const created = (await deliveries(t))[0].createdAt;
-  for (const a of all.slice(0, -1)) {
-    expect(a.nextAttemptAt - created).toBeLessThanOrEqual(WEBHOOK_RETRY.windowMs);
-  }
-  expect(all[attempts - 2].nextAttemptAt - created).toBeGreaterThan(WEBHOOK_RETRY.windowMs / 2);
-  expect(attempts).toBeGreaterThanOrEqual(8);
-  expect(all.every((a: any) => a.responseCode === 503)).toBe(true);
-  const [delivery] = await deliveries(t);
-  expect(delivery).toMatchObject({ status: "failed", attempts });
-  const last = (await call(t, "GET", `/webhooks/${id}/deliveries?limit=1`)).body.data[0];
-  expect(last).toMatchObject({ attempt: attempts, deliveryStatus: "failed", nextAttemptAt: null });
-
-  // Redirects are not followed: a 3xx is a failed attempt, and nothing goes to its Location.
-  const moved = await createWebhook(t, { url: "https://hooks.example.com/moved" });
-  await call(t, "POST", `/webhooks/${moved.id}/test`);
-  await runScheduled(t);
-  const movedAttempts = (await call(t, "GET", `/webhooks/${moved.id}/deliveries?limit=1`)).body;
-  expect(movedAttempts.data[0]).toMatchObject({
-    responseCode: 302,
-    error: "redirect not followed",
-  });
-  expect(received.every((r) => r.url.startsWith("https://hooks.example.com/"))).toBe(true);
-
-  // Twenty failed deliveries in a row (one so far) disable the endpoint, once.
-  for (let i = 1; i < MAX_CONSECUTIVE_FAILURES; i++) {
-    await call(t, "POST", `/webhooks/${id}/test`);
-  }
-  await runScheduled(t);
-  const endpoint = (await call(t, "GET", `/webhooks/${id}`)).body.webhook;
-  expect(endpoint).toMatchObject({ enabled: false, consecutiveFailures: MAX_CONSECUTIVE_FAILURES });
-  const audit = await call(
-    t,
-    "GET",
-    `/audit?targetType=webhook&targetId=${id}&action=webhook.disabled`,
-  );
-  expect(audit.body.data).toHaveLength(1);
-  expect(audit.body.data[0].actor).toEqual({ kind: "system", name: "webhooks" });
-  expect((await call(t, "POST", `/webhooks/${id}/test`)).status).toBe(409);
-});
-
 test("a disabled endpoint receives nothing, not even what was pending", async () => {
   const t = setupBackend();
   const received = receiver();
@@ -361,28 +255,4 @@ test("a disabled endpoint receives nothing, not even what was pending", async ()
     ["payment.scored", "delivered"],
     ["payment.labeled", "canceled"],
   ]);
-});
-
-test("1,000 events with 10 % of answers failing: every one delivered once with a 2xx", async () => {
-  const t = setupBackend({ WEBHOOK_PARALLELISM: "10" });
-  // Deterministic: every tenth answer fails, whatever the event.
-  const received = receiver((_, i) => (i % 10 === 3 ? 500 : 200));
-  await createWebhook(t, { events: ["payment.labeled"] });
-  const emitted: string[] = [];
-  for (let batch = 0; batch < 10; batch++) {
-    await t.run(async (ctx) => {
-      for (let i = 0; i < 100; i++) {
-        const id = await emitEvent(ctx, "payment.labeled", { n: batch * 100 + i });
-        emitted.push(id!);
-      }
-    });
-  }
-  await runScheduled(t);
-
-  const okIds = received.filter((_, i) => i % 10 !== 3).map((r) => r.headers["webhook-id"]);
-  expect(okIds).toHaveLength(new Set(okIds).size);
-  expect([...okIds].sort()).toEqual([...emitted].sort());
-  expect(received.length).toBeGreaterThan(1_000);
-  const settled = await deliveries(t);
-  expect(settled.filter((d) => d.status === "delivered")).toHaveLength(1_000);
 });
