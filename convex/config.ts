@@ -19,9 +19,25 @@ function list(raw: string | undefined): string[] {
     .filter((item) => item.length > 0);
 }
 
-/** API keys accepted by the REST API (`API_KEYS`, comma-separated). None set: every request is refused. */
-export function apiKeys(): string[] {
-  return list(env.API_KEYS);
+/** One accepted API key and the name the audit trail gives whoever uses it (`null`: unnamed). */
+export type ApiKeyEntry = { name: string | null; key: string };
+
+const KEY_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/**
+ * API keys accepted by the REST API (`API_KEYS`, comma-separated). An entry `name:key` names its
+ * key (the text before the first `:`, letters, digits, `_`, `.`, `-`), so the audit trail says
+ * who acted; a plain `key` is named by its fingerprint. None set: every request is refused.
+ */
+export function apiKeys(): ApiKeyEntry[] {
+  return list(env.API_KEYS).map((entry) => {
+    const colon = entry.indexOf(":");
+    const name = colon > 0 ? entry.slice(0, colon) : "";
+    if (KEY_NAME.test(name) && colon < entry.length - 1) {
+      return { name, key: entry.slice(colon + 1) };
+    }
+    return { name: null, key: entry };
+  });
 }
 
 /** Token-bucket rate per API key (`RATE_LIMIT_PER_MINUTE`, default 600). */
@@ -46,6 +62,20 @@ export function poolParallelism(): { scoring: number; explanations: number } {
     scoring: positiveInt(env.SCORING_PARALLELISM, 4),
     explanations: positiveInt(env.EXPLANATION_PARALLELISM, 2),
   };
+}
+
+/** How many webhook attempts run at once (`WEBHOOK_PARALLELISM`, default 2). */
+export function webhookParallelism(): number {
+  return positiveInt(env.WEBHOOK_PARALLELISM, 2);
+}
+
+/**
+ * Whether webhooks may point at `http(s)://localhost` and `127.0.0.1`
+ * (`WEBHOOK_ALLOW_LOCALHOST=true`; for local mode, where a developer's receiver runs).
+ * Private and link-local addresses are refused regardless.
+ */
+export function webhookAllowLocalhost(): boolean {
+  return env.WEBHOOK_ALLOW_LOCALHOST?.trim().toLowerCase() === "true";
 }
 
 /** How much the pools log (`POOL_LOG_LEVEL`: DEBUG, INFO, REPORT (default), WARN, ERROR). */

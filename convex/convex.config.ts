@@ -17,6 +17,8 @@ const app = defineApp({
     SCORING_PARALLELISM: v.optional(v.string()),
     EXPLANATION_PARALLELISM: v.optional(v.string()),
     POOL_LOG_LEVEL: v.optional(v.string()),
+    WEBHOOK_PARALLELISM: v.optional(v.string()),
+    WEBHOOK_ALLOW_LOCALHOST: v.optional(v.string()),
     HF_TOKEN: v.optional(v.string()),
     HF_MODEL: v.optional(v.string()),
     HF_PROVIDER: v.optional(v.string()),
@@ -31,6 +33,8 @@ app.use(rateLimiter);
 // Background jobs: one pool per kind, so slow LLM calls never hold the slots scoring needs.
 app.use(workpool, { name: "scoringPool" });
 app.use(workpool, { name: "explanationPool" });
+// Webhook attempts: a slow receiver never holds the slots scoring needs.
+app.use(workpool, { name: "webhookPool" });
 // The history folder: one serial loop that adds payments to the window buckets.
 app.use(batchWorker, { name: "historyFolder" });
 // Online data migrations (convex/migrations.ts).

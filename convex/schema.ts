@@ -1,6 +1,9 @@
 import { defineSchema } from "convex/server";
+import { auditTables } from "./model/audit/schema";
 import { historyTables } from "./model/history/schema";
 import { paymentsTables } from "./model/payments/schema";
+import { reviewsTables } from "./model/reviews/schema";
+import { webhooksTables } from "./model/webhooks/schema";
 import { usersTables } from "./model/users/schema";
 
 /**
@@ -11,4 +14,7 @@ export default defineSchema({
   ...usersTables,
   ...paymentsTables,
   ...historyTables,
+  ...auditTables,
+  ...reviewsTables,
+  ...webhooksTables,
 });

@@ -25,6 +25,7 @@ export function registerComponents(t: TestConvex<typeof schema>): void {
   rateLimiter.register(t);
   workpool.register(t, "scoringPool");
   workpool.register(t, "explanationPool");
+  workpool.register(t, "webhookPool");
   batchWorker.register(t, "historyFolder");
   migrations.register(t);
 }

@@ -4,13 +4,10 @@ import { internalMutation, internalQuery } from "./_generated/server";
 import { enqueueScoring } from "./fraud/scoring";
 import { paymentApiMutation, paymentApiQuery, viewerQuery } from "./functions";
 import { canRead } from "./model/access";
+import { auditActor } from "./model/audit/validators";
 import { fail } from "./model/errors";
-import {
-  deletePayment,
-  labelPayment,
-  stagePayment,
-  updatePaymentDetails,
-} from "./model/payments/lifecycle";
+import { applyFeedback } from "./model/payments/feedback";
+import { deletePayment, stagePayment, updatePaymentDetails } from "./model/payments/lifecycle";
 import { listPayments } from "./model/payments/list";
 import { locatePayment } from "./model/payments/locate";
 import {
@@ -125,8 +122,10 @@ export const deleteForApi = paymentApiMutation({
   },
 });
 
+/** Records feedback (a label) and its audit event; `actor` names the API key. */
 export const labelForApi = paymentApiMutation({
-  args: { label: feedbackLabel },
+  args: { label: feedbackLabel, actor: auditActor },
   returns: paymentView,
-  handler: async (ctx, { label }) => toPaymentView(await labelPayment(ctx, ctx.payment, label)),
+  handler: async (ctx, { label, actor }) =>
+    toPaymentView(await applyFeedback(ctx, ctx.payment, label, actor)),
 });

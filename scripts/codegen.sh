@@ -11,6 +11,7 @@ export declare const components: {
   rateLimiter: import("@convex-dev/rate-limiter/_generated/component.js").ComponentApi<"rateLimiter">;
   scoringPool: import("@convex-dev/workpool/_generated/component.js").ComponentApi<"scoringPool">;
   explanationPool: import("@convex-dev/workpool/_generated/component.js").ComponentApi<"explanationPool">;
+  webhookPool: import("@convex-dev/workpool/_generated/component.js").ComponentApi<"webhookPool">;
   historyFolder: import("@convex-dev/batch-worker/_generated/component.js").ComponentApi<"historyFolder">;
   migrations: import("@convex-dev/migrations/_generated/component.js").ComponentApi<"migrations">;
 };

@@ -11,6 +11,7 @@ import { markScoringFailed, promoteToScored } from "../model/payments/lifecycle"
 import { locatePayment, type StagedPayment } from "../model/payments/locate";
 import { paymentView, scoringErrorCode, type ScoringErrorCode } from "../model/payments/validators";
 import { toPaymentView } from "../model/payments/view";
+import { afterDecision } from "../model/reviews/decided";
 import { llmSettings } from "../config";
 import { enqueueExplanation, templateFields } from "./explaining";
 import { scoringPool } from "./pools";
@@ -153,13 +154,16 @@ export async function recordScore(
     // No LLM configured: the template is deterministic and instant, so it is written with the
     // decision, in this mutation, rather than by a job.
     await promoteToScored(ctx, staged, { ...fraud, ...templateFields(staged, fraud) }, {});
-    return true;
+  } else {
+    const explanationJob = await enqueueExplanation(ctx, paymentId);
+    await promoteToScored(ctx, staged, fraud, {
+      explanationDueAt: Date.now() + EXPLANATION_DUE_MS,
+      explanationJob,
+    });
   }
-  const explanationJob = await enqueueExplanation(ctx, paymentId);
-  await promoteToScored(ctx, staged, fraud, {
-    explanationDueAt: Date.now() + EXPLANATION_DUE_MS,
-    explanationJob,
-  });
+  // Whichever path recorded it (the pool's onComplete or an inline decision): its review and
+  // its webhook events, once, in this same mutation.
+  await afterDecision(ctx, paymentId);
   return true;
 }
 

@@ -12,6 +12,10 @@ export const domainErrorCode = v.union(
   v.literal("immutable_field"),
   v.literal("unauthenticated"),
   v.literal("forbidden"),
+  v.literal("review_closed"),
+  v.literal("invalid_webhook_url"),
+  v.literal("webhook_limit"),
+  v.literal("webhook_disabled"),
 );
 export type DomainErrorCode = Infer<typeof domainErrorCode>;
 

@@ -44,6 +44,10 @@ export const STATUS_BY_DOMAIN_CODE: Record<DomainErrorCode, number> = {
   immutable_field: 422,
   unauthenticated: 401,
   forbidden: 403,
+  review_closed: 409,
+  invalid_webhook_url: 422,
+  webhook_limit: 409,
+  webhook_disabled: 409,
 };
 
 /** The envelope's body for an error. */

@@ -149,8 +149,13 @@ export const feedbackBody = z
   .strictObject({ label: z.enum(["fraud", "legitimate"]) })
   .meta({ id: "Feedback" });
 
-const limitParam = z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE);
-const cursorParam = z.string().min(1).max(1000);
+export const limitParam = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(MAX_PAGE_SIZE)
+  .default(DEFAULT_PAGE_SIZE);
+export const cursorParam = z.string().min(1).max(1000);
 
 export const userTransactionsQuery = z.strictObject({
   limit: limitParam,

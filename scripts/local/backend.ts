@@ -50,6 +50,8 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
   // process has no such limit, so it runs more jobs at once unless told otherwise.
   process.env.SCORING_PARALLELISM ||= String(LOCAL_SCORING_PARALLELISM);
   process.env.EXPLANATION_PARALLELISM ||= String(LOCAL_EXPLANATION_PARALLELISM);
+  // A developer's webhook receiver runs on this machine; a deployment refuses such URLs.
+  process.env.WEBHOOK_ALLOW_LOCALHOST ||= "true";
   const engine = appEngine({
     dataDir: options.dataDir,
     fresh: options.fresh ?? false,

@@ -73,6 +73,7 @@ const COMPONENTS: Array<{ name: string; packageName: string; children: string[] 
   { name: "rateLimiter", packageName: "@convex-dev/rate-limiter", children: ["batchWorker"] },
   { name: "scoringPool", packageName: "@convex-dev/workpool", children: ["batchWorker"] },
   { name: "explanationPool", packageName: "@convex-dev/workpool", children: ["batchWorker"] },
+  { name: "webhookPool", packageName: "@convex-dev/workpool", children: ["batchWorker"] },
   { name: "historyFolder", packageName: "@convex-dev/batch-worker", children: [] },
   { name: "migrations", packageName: "@convex-dev/migrations", children: [] },
 ];

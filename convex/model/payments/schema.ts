@@ -1,7 +1,8 @@
 import { defineTable } from "convex/server";
 import { v } from "convex/values";
 import { vWorkId } from "@convex-dev/workpool";
-import { paymentFields, scoringError, storedFraudResult } from "./validators";
+import { decision } from "../../ml/decision";
+import { paymentFields, paymentReview, scoringError, storedFraudResult } from "./validators";
 
 /**
  * A payment lives in exactly one of two tables: `tempTransactions` while it waits for its score
@@ -44,7 +45,8 @@ export const paymentsTables = {
   /**
    * Written by `fraud/scoring.recordOutcome` (insert), `fraud/explaining.recordOutcome` and
    * `fraud/watchdog.run` (the explanation), `transactions.updateForApi`,
-   * `transactions.labelForApi`, `transactions.deleteForApi` and `users.deleteStepForApi`.
+   * `transactions.labelForApi`, `transactions.deleteForApi` and `users.deleteStepForApi`;
+   * `review` and `finalDecision` by `model/reviews` (opening and resolving a review).
    */
   transactions: defineTable({
     ...paymentFields,
@@ -54,6 +56,10 @@ export const paymentsTables = {
     explanationDueAt: v.optional(v.number()),
     /** The explanation pool's job, while the explanation is outstanding. */
     explanationJob: v.optional(vWorkId),
+    /** Its review, when the decision was `review` (`model/reviews`). */
+    review: v.optional(paymentReview),
+    /** A resolved review's verdict: `allow` on approve, `block` on decline. */
+    finalDecision: v.optional(decision),
   })
     .index("by_paymentId", ["paymentId"])
     .index("by_explanationDueAt", ["explanationDueAt"])

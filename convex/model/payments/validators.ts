@@ -1,5 +1,5 @@
 import { v, type Infer } from "convex/values";
-import { assessment, riskLevel } from "../../ml/decision";
+import { assessment, decision, riskLevel } from "../../ml/decision";
 import { historyRowIds } from "../history/validators";
 
 /**
@@ -23,6 +23,33 @@ export const paymentStatus = v.union(
   v.literal("failed"),
 );
 export type PaymentStatus = Infer<typeof paymentStatus>;
+
+/** A review's state: `open` in the queue, then `approved` or `declined` for good. */
+export const reviewStatus = v.union(
+  v.literal("open"),
+  v.literal("approved"),
+  v.literal("declined"),
+);
+export type ReviewStatus = Infer<typeof reviewStatus>;
+
+/** An analyst's verdict: `approve` lets the payment through (`allow`), `decline` blocks it. */
+export const reviewOutcome = v.union(v.literal("approve"), v.literal("decline"));
+export type ReviewOutcome = Infer<typeof reviewOutcome>;
+
+/** What a scored payment stores of its review (`transactions.review`). */
+export const paymentReview = v.object({
+  id: v.id("reviews"),
+  status: reviewStatus,
+  outcome: v.optional(reviewOutcome),
+});
+export type PaymentReview = Infer<typeof paymentReview>;
+
+/** The review summary as the API shows it on a payment. */
+export const paymentReviewView = v.object({
+  id: v.id("reviews"),
+  status: reviewStatus,
+  outcome: v.union(reviewOutcome, v.null()),
+});
 
 /** The fields a client may change after creation. */
 export const descriptiveFields = {
@@ -135,6 +162,13 @@ export const paymentView = v.object({
   receivedAt: v.number(),
   fraud: v.union(fraudResult, v.null()),
   error: v.union(scoringError, v.null()),
+  /** The payment's review, once its decision was `review`. */
+  review: v.union(paymentReviewView, v.null()),
+  /**
+   * The decision that stands: `allow` or `block` as scored, or a resolved review's verdict
+   * (`allow` on approve, `block` on decline); `null` before scoring and while a review is open.
+   */
+  finalDecision: v.union(decision, v.null()),
 });
 export type PaymentView = Infer<typeof paymentView>;
 

@@ -1,6 +1,13 @@
-import { riskLevelOf } from "../../ml/decision";
+import { riskLevelOf, type Decision } from "../../ml/decision";
 import type { PaymentDoc } from "./locate";
 import type { PaymentPage, PaymentView } from "./validators";
+
+/** The decision that stands: a resolved review's verdict, else the scored `allow` or `block`. */
+function finalDecisionOf(doc: PaymentDoc): Decision | null {
+  if (doc.status !== "scored") return null;
+  if (doc.finalDecision) return doc.finalDecision;
+  return doc.fraud.decision === "review" ? null : doc.fraud.decision;
+}
 
 /** The public shape of a payment, the same for both tables. */
 export function toPaymentView(doc: PaymentDoc): PaymentView {
@@ -27,6 +34,14 @@ export function toPaymentView(doc: PaymentDoc): PaymentView {
     receivedAt: doc.receivedAt,
     fraud,
     error: staged?.error ?? null,
+    review: scored?.review
+      ? {
+          id: scored.review.id,
+          status: scored.review.status,
+          outcome: scored.review.outcome ?? null,
+        }
+      : null,
+    finalDecision: finalDecisionOf(doc),
   };
 }
 

@@ -2,8 +2,11 @@ import { z } from "zod";
 import { json } from "../errors";
 import { buildOpenApiDocument } from "../openapi";
 import { defineRoute, type Route } from "../route";
+import { auditRoutes } from "./audit";
+import { reviewRoutes } from "./reviews";
 import { transactionRoutes } from "./transactions";
 import { userRoutes } from "./users";
+import { webhookRoutes } from "./webhooks";
 
 let openApiDocument: unknown = null;
 
@@ -32,4 +35,11 @@ const metaRoutes: Route[] = [
 ];
 
 /** Every endpoint of the REST API, in the order the OpenAPI document lists them. */
-export const routes: Route[] = [...metaRoutes, ...userRoutes, ...transactionRoutes];
+export const routes: Route[] = [
+  ...metaRoutes,
+  ...userRoutes,
+  ...transactionRoutes,
+  ...reviewRoutes,
+  ...webhookRoutes,
+  ...auditRoutes,
+];

@@ -1,6 +1,6 @@
 import { internal } from "../../_generated/api";
 import { decideInline } from "../../fraud/inline";
-import { sha256Hex, type Client } from "../apiKeys";
+import { actorOf, sha256Hex, type Client } from "../apiKeys";
 import { apiPath } from "../constants";
 import { decodeCursor, withUrlCursor } from "../cursor";
 import { json } from "../errors";
@@ -155,10 +155,11 @@ export const transactionRoutes: Route[] = [
       200: { description: "The labelled payment.", schema: transactionEnvelope },
       404: { description: "No such payment." },
     },
-    handle: async ({ ctx, params, body }) => {
+    handle: async ({ ctx, client, params, body }) => {
       const transaction = await ctx.runMutation(internal.transactions.labelForApi, {
         id: params.id,
         label: body.label,
+        actor: actorOf(client),
       });
       return json(200, { transaction });
     },
