@@ -1,6 +1,8 @@
 import { defineSchema } from "convex/server";
 import { historyTables } from "./model/history/schema";
+import { listsTables } from "./model/lists/schema";
 import { paymentsTables } from "./model/payments/schema";
+import { rulesTables } from "./model/rules/schema";
 import { usersTables } from "./model/users/schema";
 
 /**
@@ -11,4 +13,6 @@ export default defineSchema({
   ...usersTables,
   ...paymentsTables,
   ...historyTables,
+  ...listsTables,
+  ...rulesTables,
 });

@@ -11,7 +11,15 @@ export const errorEnvelope = z
       code: z.string().meta({ examples: ["validation_failed"] }),
       message: z.string(),
       details: z
-        .array(z.object({ field: z.string().optional(), message: z.string() }))
+        .array(
+          z.object({
+            field: z.string().optional(),
+            message: z.string(),
+            position: z
+              .object({ offset: z.number(), line: z.number(), column: z.number() })
+              .optional(),
+          }),
+        )
         .optional()
         .meta({ description: "One entry per problem, naming the field when there is one." }),
     }),
@@ -44,6 +52,11 @@ export const STATUS_BY_DOMAIN_CODE: Record<DomainErrorCode, number> = {
   immutable_field: 422,
   unauthenticated: 401,
   forbidden: 403,
+  list_name_taken: 409,
+  list_in_use: 409,
+  rule_name_taken: 409,
+  rule_limit_reached: 409,
+  invalid_expression: 422,
 };
 
 /** The envelope's body for an error. */

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { json } from "../errors";
 import { buildOpenApiDocument } from "../openapi";
 import { defineRoute, type Route } from "../route";
+import { listRoutes } from "./lists";
 import { transactionRoutes } from "./transactions";
 import { userRoutes } from "./users";
 
@@ -32,4 +33,4 @@ const metaRoutes: Route[] = [
 ];
 
 /** Every endpoint of the REST API, in the order the OpenAPI document lists them. */
-export const routes: Route[] = [...metaRoutes, ...userRoutes, ...transactionRoutes];
+export const routes: Route[] = [...metaRoutes, ...userRoutes, ...transactionRoutes, ...listRoutes];

@@ -1,0 +1,17 @@
+import { defineTable } from "convex/server";
+import { v } from "convex/values";
+import { ruleFields } from "./validators";
+
+/** Rules and the rule set's version (see `model/rules/rules.ts`). */
+export const rulesTables = {
+  /**
+   * Written by `rules.createForApi`, `rules.updateForApi` and `rules.deleteForApi`. At most
+   * `MAX_RULES` rows, so reading the rule set is bounded.
+   */
+  rules: defineTable(ruleFields).index("by_name", ["name"]).index("by_mode", ["mode"]),
+  /**
+   * One row: the rule set's version, +1 on every rule change. Written by the same three
+   * functions as `rules`; read by every scoring (`fraud/scoring.recordOutcome`).
+   */
+  ruleSets: defineTable({ version: v.number() }),
+};
