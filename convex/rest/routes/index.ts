@@ -3,6 +3,7 @@ import { json } from "../errors";
 import { buildOpenApiDocument } from "../openapi";
 import { defineRoute, type Route } from "../route";
 import { listRoutes } from "./lists";
+import { ruleRoutes } from "./rules";
 import { transactionRoutes } from "./transactions";
 import { userRoutes } from "./users";
 
@@ -33,4 +34,10 @@ const metaRoutes: Route[] = [
 ];
 
 /** Every endpoint of the REST API, in the order the OpenAPI document lists them. */
-export const routes: Route[] = [...metaRoutes, ...userRoutes, ...transactionRoutes, ...listRoutes];
+export const routes: Route[] = [
+  ...metaRoutes,
+  ...userRoutes,
+  ...transactionRoutes,
+  ...listRoutes,
+  ...ruleRoutes,
+];
