@@ -9,6 +9,7 @@ import { customerWindowStats, terminalWindowStats } from "../model/history/windo
 import type { HistoryTooDense } from "../model/history/sides";
 import { markScoringFailed, promoteToScored } from "../model/payments/lifecycle";
 import { locatePayment, type StagedPayment } from "../model/payments/locate";
+import { applyRules } from "../model/rules/apply";
 import { scoringErrorCode, type ScoringErrorCode } from "../model/payments/validators";
 import { llmSettings } from "../config";
 import { enqueueExplanation, templateFields } from "./explaining";
@@ -143,11 +144,12 @@ export async function recordScore(
   const located = await locatePayment(ctx, paymentId);
   if (!located || located.table !== "tempTransactions") return false;
   const staged = located.doc;
-  const fraud = {
+  // Rules run here, on the models' features, so a rule change applies to every later scoring.
+  const fraud = await applyRules(ctx, staged, {
     ...outcome.assessment,
     scoredAt: outcome.scoredAt,
     latencyMs: Math.max(0, outcome.scoredAt - staged.receivedAt),
-  };
+  });
   if (llmSettings() === null) {
     // No LLM configured: the template is deterministic and instant, so it is written with the
     // decision, in this mutation, rather than by a job.

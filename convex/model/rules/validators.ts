@@ -12,6 +12,9 @@ export const MAX_EXPRESSION_BYTES = 4096;
 /** Rules a deployment may hold, whatever their mode: the bound of every read of the rule set. */
 export const MAX_RULES = 200;
 
+/** Reasons of rules carry this feature prefix; the template leads with the first of them. */
+export const RULE_REASON_PREFIX = "rule:";
+
 export const ruleAction = v.union(v.literal("allow"), v.literal("review"), v.literal("block"));
 export type RuleAction = Infer<typeof ruleAction>;
 

@@ -1,0 +1,119 @@
+import type { MutationCtx, QueryCtx } from "../../_generated/server";
+import type { Reason } from "../../ml/reasons";
+import { isListed } from "../lists/lists";
+import type { StagedPayment } from "../payments/locate";
+import type { StoredFraudResult } from "../payments/validators";
+import {
+  bindingsOf,
+  compileExpression,
+  decideWithRules,
+  memoizedLookup,
+  runExpression,
+  type RuleInput,
+} from "./evaluate";
+import { liveRules, ruleSetVersion } from "./rules";
+import { RULE_REASON_PREFIX, type RuleAction, type RuleRef, type RulesOutcome } from "./validators";
+
+const ACTION_WORDS: Record<RuleAction, string> = {
+  allow: "allowed",
+  block: "blocked",
+  review: "sent for review",
+};
+
+/** The reason a deciding rule gives, first among the reasons: "blocked by the rule *x*: …". */
+export function ruleReason(rule: { name: string; expression: string; action: RuleAction }): Reason {
+  return {
+    feature: `${RULE_REASON_PREFIX}${rule.name}`,
+    value: 1,
+    contribution: 0,
+    text: `${ACTION_WORDS[rule.action]} by the rule *${rule.name}*: ${rule.expression}`,
+  };
+}
+
+/** The rule variables of a staged payment, from the assessment the models just made. */
+async function ruleInputOf(
+  ctx: QueryCtx,
+  staged: StagedPayment,
+  fraud: Pick<StoredFraudResult, "features" | "score" | "probability">,
+): Promise<RuleInput> {
+  const user = await ctx.db.get("users", staged.userId);
+  return {
+    payment: {
+      amount: staged.amount,
+      currency: staged.currency,
+      timestamp: staged.timestamp,
+      userId: staged.userId,
+      terminalId: staged.terminalId,
+      productCategory: staged.productCategory,
+      customerLocation: staged.customerLocation,
+      metadata: staged.metadata,
+    },
+    user: user && {
+      id: user._id,
+      email: user.email,
+      externalId: user.externalId,
+      createdAt: user.createdAt,
+    },
+    features: fraud.features,
+    score: fraud.score,
+    probability: fraud.probability,
+  };
+}
+
+/**
+ * Runs the active and shadow rules (at most `MAX_RULES`, in evaluation order) on a payment the
+ * models just scored, in the mutation that records its decision, so a rule or list change
+ * applies to every payment scored after it commits. Among matching active rules the precedence
+ * of `decideWithRules` decides; shadow rules are recorded only. An expression that fails at run
+ * time does not match and is recorded in `rules.errors`. Score and probability stay the
+ * model's; `modelDecision` keeps what the thresholds said. Reads: the rules, the rule set's
+ * version, the user, and two index lookups per distinct (list, value) the rules test.
+ */
+export async function applyRules(
+  ctx: MutationCtx,
+  staged: StagedPayment,
+  fraud: StoredFraudResult,
+): Promise<StoredFraudResult> {
+  const rules = await liveRules(ctx);
+  const outcome: RulesOutcome = {
+    matched: [],
+    shadowMatched: [],
+    errors: [],
+    version: await ruleSetVersion(ctx),
+  };
+  const expressions = new Map<string, string>();
+  if (rules.length > 0) {
+    const bindings = bindingsOf(await ruleInputOf(ctx, staged, fraud));
+    const now = Date.now();
+    const lookup = memoizedLookup((list, value) => isListed(ctx, list, value, now));
+    for (const rule of rules) {
+      let result;
+      try {
+        result = await runExpression(compileExpression(rule.expression), bindings, lookup);
+      } catch (error) {
+        result = { kind: "error" as const, message: String(error).slice(0, 300) };
+      }
+      const ref: RuleRef = { id: rule._id, name: rule.name, action: rule.action };
+      expressions.set(rule._id, rule.expression);
+      if (result.kind === "error") {
+        outcome.errors.push({ id: rule._id, name: rule.name, message: result.message });
+      } else if (result.kind === "match") {
+        (rule.mode === "active" ? outcome.matched : outcome.shadowMatched).push(ref);
+      }
+    }
+  }
+  const { decision, source, deciding } = decideWithRules(fraud.decision, outcome.matched);
+  return {
+    ...fraud,
+    decision,
+    modelDecision: fraud.decision,
+    decisionSource: source,
+    reasons: deciding
+      ? [
+          ruleReason({ ...deciding, expression: expressions.get(deciding.id) ?? "" }),
+          ...fraud.reasons,
+        ]
+      : fraud.reasons,
+    rules: outcome,
+  };
+}
