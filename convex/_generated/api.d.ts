@@ -13,6 +13,7 @@ import type {
   FilterApi,
   FunctionReference,
 } from "convex/server";
+import type * as backtests from "../backtests.js";
 import type * as config from "../config.js";
 import type * as crons from "../crons.js";
 import type * as fraud_explaining from "../fraud/explaining.js";
@@ -53,6 +54,8 @@ import type * as model_payments_list from "../model/payments/list.js";
 import type * as model_payments_locate from "../model/payments/locate.js";
 import type * as model_payments_validators from "../model/payments/validators.js";
 import type * as model_payments_view from "../model/payments/view.js";
+import type * as model_rules_apply from "../model/rules/apply.js";
+import type * as model_rules_backtest from "../model/rules/backtest.js";
 import type * as model_rules_check from "../model/rules/check.js";
 import type * as model_rules_evaluate from "../model/rules/evaluate.js";
 import type * as model_rules_rules from "../model/rules/rules.js";
@@ -91,6 +94,7 @@ import type * as users from "../users.js";
  * ```
  */
 declare const fullApi: ApiFromModules<{
+  backtests: typeof backtests;
   config: typeof config;
   crons: typeof crons;
   "fraud/explaining": typeof fraud_explaining;
@@ -131,6 +135,8 @@ declare const fullApi: ApiFromModules<{
   "model/payments/locate": typeof model_payments_locate;
   "model/payments/validators": typeof model_payments_validators;
   "model/payments/view": typeof model_payments_view;
+  "model/rules/apply": typeof model_rules_apply;
+  "model/rules/backtest": typeof model_rules_backtest;
   "model/rules/check": typeof model_rules_check;
   "model/rules/evaluate": typeof model_rules_evaluate;
   "model/rules/rules": typeof model_rules_rules;

@@ -1,8 +1,11 @@
 import { z } from "zod";
 import { convexToZod } from "convex-helpers/server/zod4";
 import {
+  backtestView,
+  MAX_BACKTEST_WINDOW_MS,
   RULE_NAME_PATTERN,
   ruleView,
+  type NewBacktest,
   type NewRule,
   type RuleChanges,
 } from "../model/rules/validators";
@@ -48,5 +51,29 @@ export const ruleSchema = convexToZod(ruleView).meta({ id: "Rule" });
 export const ruleEnvelope = z.object({ rule: ruleSchema });
 export const ruleListEnvelope = z.object({ data: z.array(ruleSchema) });
 
+const instant = z.number().int().nonnegative().meta({ description: "ms since epoch" });
+
+export const createBacktestBody = z
+  .strictObject({
+    expression: ruleShape.expression,
+    action: ruleShape.action,
+    from: instant.meta({
+      description: "Start of the window of payment timestamps (inclusive, ms).",
+    }),
+    to: instant.meta({
+      description: "End of the window (exclusive, ms); at most 400 days after from.",
+    }),
+  })
+  .refine((b) => b.to > b.from, { message: "must be after from", path: ["to"] })
+  .refine((b) => b.to - b.from <= MAX_BACKTEST_WINDOW_MS, {
+    message: "the window is at most 400 days",
+    path: ["to"],
+  })
+  .meta({ id: "CreateBacktest" });
+
+export const backtestSchema = convexToZod(backtestView).meta({ id: "Backtest" });
+export const backtestEnvelope = z.object({ backtest: backtestSchema });
+
+void ({} as z.output<typeof createBacktestBody> satisfies NewBacktest);
 void ({} as z.output<typeof createRuleBody> satisfies NewRule);
 void ({} as z.output<typeof updateRuleBody> satisfies RuleChanges);

@@ -1,7 +1,7 @@
 import type { MutationCtx, QueryCtx } from "../../_generated/server";
 import type { Reason } from "../../ml/reasons";
 import { isListed } from "../lists/lists";
-import type { StagedPayment } from "../payments/locate";
+import type { PaymentDoc, StagedPayment } from "../payments/locate";
 import type { StoredFraudResult } from "../payments/validators";
 import {
   bindingsOf,
@@ -30,10 +30,10 @@ export function ruleReason(rule: { name: string; expression: string; action: Rul
   };
 }
 
-/** The rule variables of a staged payment, from the assessment the models just made. */
-async function ruleInputOf(
+/** The rule variables of a payment (staged or scored) and the assessment of the models. */
+export async function ruleInputOf(
   ctx: QueryCtx,
-  staged: StagedPayment,
+  staged: PaymentDoc,
   fraud: Pick<StoredFraudResult, "features" | "score" | "probability">,
 ): Promise<RuleInput> {
   const user = await ctx.db.get("users", staged.userId);

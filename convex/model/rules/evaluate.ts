@@ -1,7 +1,7 @@
 import { celEnv, isCelError, plan } from "@bufbuild/cel";
 import type { Decision } from "../../ml/decision";
 import { checkExpression, membershipVariable, type Expr } from "./check";
-import type { RuleAction, RuleRef } from "./validators";
+import type { RuleAction } from "./validators";
 
 /**
  * Evaluation of rule expressions and the precedence among matching rules. Pure apart from the
@@ -134,7 +134,7 @@ const PRECEDENCE: readonly RuleAction[] = ["allow", "block", "review"];
  * The decision among the matching active rules (in evaluation order): the first rule of the
  * strongest action by {@link PRECEDENCE} decides; with none, the model's decision stands.
  */
-export function decideWithRules<R extends RuleRef>(
+export function decideWithRules<R extends { action: RuleAction }>(
   modelDecision: Decision,
   matched: readonly R[],
 ): { decision: Decision; source: "rule" | "model"; deciding: R | null } {

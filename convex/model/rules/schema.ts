@@ -1,6 +1,6 @@
 import { defineTable } from "convex/server";
 import { v } from "convex/values";
-import { ruleFields } from "./validators";
+import { backtestFields, ruleFields } from "./validators";
 
 /** Rules and the rule set's version (see `model/rules/rules.ts`). */
 export const rulesTables = {
@@ -14,4 +14,9 @@ export const rulesTables = {
    * functions as `rules`; read by every scoring (`fraud/scoring.recordOutcome`).
    */
   ruleSets: defineTable({ version: v.number() }),
+  /**
+   * Written by `backtests.startForApi` (insert) and `backtests.step` (its counts, one page of
+   * scored payments per step, until `done`).
+   */
+  backtests: defineTable(backtestFields),
 };

@@ -95,3 +95,75 @@ export const decidingRule = v.object({
   action: ruleAction,
 });
 export type DecidingRule = Infer<typeof decidingRule>;
+
+/** The longest window a backtest may cover. */
+export const MAX_BACKTEST_WINDOW_MS = 400 * 86_400_000;
+/** Scored payments one backtest step reads (one mutation). */
+export const BACKTEST_PAGE_SIZE = 500;
+/** Matched payment ids a backtest keeps as samples. */
+export const BACKTEST_SAMPLES = 20;
+
+export const newBacktest = v.object({
+  expression: v.string(),
+  action: ruleAction,
+  /** The window of payment `timestamp`s, `[from, to)` in ms. */
+  from: v.number(),
+  to: v.number(),
+});
+export type NewBacktest = Infer<typeof newBacktest>;
+
+export const backtestStatus = v.union(v.literal("running"), v.literal("done"));
+
+/** What a backtest has counted so far (final once `status` is `done`). */
+export const backtestCounts = {
+  scanned: v.number(),
+  matched: v.number(),
+  /** Matched payments by label. */
+  matchedByLabel: v.object({ fraud: v.number(), legitimate: v.number(), unlabeled: v.number() }),
+  /** Payments of the window labelled fraud, matched or not (recall's denominator). */
+  labelledFraud: v.number(),
+  /** `"allow->block": n`: stored decisions the rule, added as an active rule, would change. */
+  decisionChanges: v.record(v.string(), v.number()),
+  /** Payments whose evaluation failed at run time (counted as not matching). */
+  errors: v.number(),
+  sampleIds: v.array(v.string()),
+};
+
+export const backtestFields = {
+  ...newBacktest.fields,
+  status: backtestStatus,
+  ...backtestCounts,
+  /** Where the next step resumes (a pagination cursor of `transactions.by_timestamp_and_paymentId`). */
+  cursor: v.union(v.string(), v.null()),
+  /** The timestamp of the last payment scanned (for progress). */
+  lastTimestamp: v.union(v.number(), v.null()),
+  pageSize: v.number(),
+  createdAt: v.number(),
+  finishedAt: v.union(v.number(), v.null()),
+};
+
+/** A backtest as the API shows it. */
+export const backtestView = v.object({
+  id: v.id("backtests"),
+  expression: v.string(),
+  action: ruleAction,
+  from: v.number(),
+  to: v.number(),
+  status: backtestStatus,
+  /** Payments scanned, and how far through the window (by time) the scan is, 0 to 1. */
+  progress: v.object({ scanned: v.number(), fraction: v.number() }),
+  /** Set once `status` is `done`. */
+  result: v.union(
+    v.object({
+      ...backtestCounts,
+      /** Fraud among matched labelled payments; null when none is labelled. */
+      precision: v.union(v.number(), v.null()),
+      /** Matched fraud among all labelled fraud of the window; null when there is none. */
+      recall: v.union(v.number(), v.null()),
+    }),
+    v.null(),
+  ),
+  createdAt: v.number(),
+  finishedAt: v.union(v.number(), v.null()),
+});
+export type BacktestView = Infer<typeof backtestView>;

@@ -2,7 +2,14 @@ import { internal } from "../../_generated/api";
 import { apiPath } from "../constants";
 import { json } from "../errors";
 import { defineRoute, type Route } from "../route";
-import { createRuleBody, ruleEnvelope, ruleListEnvelope, updateRuleBody } from "../ruleSchemas";
+import {
+  backtestEnvelope,
+  createBacktestBody,
+  createRuleBody,
+  ruleEnvelope,
+  ruleListEnvelope,
+  updateRuleBody,
+} from "../ruleSchemas";
 
 const invalidExpression = {
   description:
@@ -37,6 +44,38 @@ export const ruleRoutes: Route[] = [
     handle: async ({ ctx }) => {
       const data = await ctx.runQuery(internal.rules.listForApi, {});
       return json(200, { data });
+    },
+  }),
+  // Before `/rules/{id}`, which would otherwise match `/rules/backtests`.
+  defineRoute({
+    method: "POST",
+    path: "/rules/backtests",
+    auth: true,
+    summary:
+      "Backtest an expression on the scored payments of a window (at most 400 days), with the " +
+      "features stored at decision time; runs in the background.",
+    body: createBacktestBody,
+    responses: {
+      202: { description: "Started.", schema: backtestEnvelope },
+      422: invalidExpression,
+    },
+    handle: async ({ ctx, body }) => {
+      const backtest = await ctx.runMutation(internal.backtests.startForApi, { input: body });
+      return json(202, { backtest }, { Location: apiPath("rules", "backtests", backtest.id) });
+    },
+  }),
+  defineRoute({
+    method: "GET",
+    path: "/rules/backtests/{id}",
+    auth: true,
+    summary: "A backtest's progress, and its counts, precision and recall once done.",
+    responses: {
+      200: { description: "The backtest.", schema: backtestEnvelope },
+      404: { description: "No such backtest." },
+    },
+    handle: async ({ ctx, params }) => {
+      const backtest = await ctx.runQuery(internal.backtests.getForApi, { id: params.id });
+      return json(200, { backtest });
     },
   }),
   defineRoute({
