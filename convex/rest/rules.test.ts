@@ -155,3 +155,45 @@ test("a patch is checked too, and re-enabling a rule needs its lists", async () 
   expect(enable.status).toBe(422);
   expect(enable.body.error.details[0].message).toBe("unknown list 'vip'");
 });
+
+test("the OpenAPI document covers every lists, rules and backtests endpoint", async () => {
+  const t = setupBackend();
+  const doc = (await call(t, "GET", "/openapi.json", { key: null })).body;
+  const expected: Record<string, string[]> = {
+    "/lists": ["post", "get"],
+    "/lists/{id}": ["get", "delete"],
+    "/lists/{id}/items": ["post", "get"],
+    "/lists/{id}/items/{value}": ["delete"],
+    "/rules": ["post", "get"],
+    "/rules/{id}": ["get", "patch", "delete"],
+    "/rules/backtests": ["post"],
+    "/rules/backtests/{id}": ["get"],
+  };
+  for (const [path, methods] of Object.entries(expected)) {
+    const item = doc.paths[`/api/v1${path}`];
+    expect(item, path).toBeDefined();
+    expect(Object.keys(item).sort(), path).toEqual(expect.arrayContaining(methods));
+  }
+  expect(doc.components.schemas.Rule).toBeDefined();
+  expect(doc.components.schemas.Backtest).toBeDefined();
+});
+
+test("the README's example error is what the API answers", async () => {
+  const t = setupBackend();
+  const res = await call(t, "POST", "/rules", {
+    body: { name: "typo", expression: "payment.amout > 10", action: "block" },
+  });
+  expect(res.body).toEqual({
+    error: {
+      code: "invalid_expression",
+      message: "The expression is invalid: undefined field 'amout' of payment.",
+      details: [
+        {
+          field: "expression",
+          message: "undefined field 'amout' of payment",
+          position: { offset: 7, line: 1, column: 8 },
+        },
+      ],
+    },
+  });
+});
