@@ -125,12 +125,23 @@ test("a rule change applies to payments scored after it commits", async () => {
       action: "review",
     })
   ).rule;
+  const byEmail = (
+    await create(t, "/rules", {
+      name: "our_customers",
+      expression: "user.email.endsWith('@example.com') && user.createdAt > 0",
+      action: "block",
+      mode: "shadow",
+    })
+  ).rule;
   const second = (await postPayment(t, { userId, amount: 1500 })).body.transaction.id;
   await runScheduled(t);
   expect(await fraudOf(t, second)).toMatchObject({
     decision: "review",
     decisionSource: "rule",
-    rules: { version: 1 },
+    rules: {
+      shadowMatched: [{ id: byEmail.id, name: "our_customers", action: "block" }],
+      version: 2,
+    },
   });
   // The first payment keeps the decision it was given.
   expect((await fraudOf(t, first)).decisionSource).toBe("model");
@@ -140,6 +151,6 @@ test("a rule change applies to payments scored after it commits", async () => {
   await runScheduled(t);
   expect(await fraudOf(t, third)).toMatchObject({
     decisionSource: "model",
-    rules: { matched: [], version: 2 },
+    rules: { matched: [], version: 3 },
   });
 });

@@ -184,3 +184,23 @@ export async function isListed(
   if (!list) return false;
   return itemMatches(await itemOf(ctx, list._id, value), now);
 }
+
+/**
+ * A membership test for one evaluation (a payment, a backtest page): each list is resolved by
+ * name once, then each test is one lookup on `[listId, value]`.
+ */
+export function membershipLookup(
+  ctx: QueryCtx,
+  now: number,
+): (name: string, value: string) => Promise<boolean> {
+  const lists = new Map<string, Promise<Doc<"lists"> | null>>();
+  return async (name, value) => {
+    let list = lists.get(name);
+    if (!list) {
+      list = listByName(ctx, name);
+      lists.set(name, list);
+    }
+    const doc = await list;
+    return doc !== null && itemMatches(await itemOf(ctx, doc._id, value), now);
+  };
+}

@@ -1,6 +1,6 @@
 import type { MutationCtx, QueryCtx } from "../../_generated/server";
 import type { Reason } from "../../ml/reasons";
-import { isListed } from "../lists/lists";
+import { membershipLookup } from "../lists/lists";
 import type { PaymentDoc, StagedPayment } from "../payments/locate";
 import type { StoredFraudResult } from "../payments/validators";
 import {
@@ -10,6 +10,7 @@ import {
   memoizedLookup,
   runExpression,
   type RuleInput,
+  type RuleResult,
 } from "./evaluate";
 import { liveRules, ruleSetVersion } from "./rules";
 import { RULE_REASON_PREFIX, type RuleAction, type RuleRef, type RulesOutcome } from "./validators";
@@ -30,23 +31,27 @@ export function ruleReason(rule: { name: string; expression: string; action: Rul
   };
 }
 
-/** The rule variables of a payment (staged or scored) and the assessment of the models. */
+/**
+ * The rule variables of a payment (staged or scored) and the assessment of the models. The
+ * user document is read only when `withUser` (some expression reads `user`).
+ */
 export async function ruleInputOf(
   ctx: QueryCtx,
-  staged: PaymentDoc,
+  payment: PaymentDoc,
   fraud: Pick<StoredFraudResult, "features" | "score" | "probability">,
+  withUser: boolean,
 ): Promise<RuleInput> {
-  const user = await ctx.db.get("users", staged.userId);
+  const user = withUser ? await ctx.db.get("users", payment.userId) : null;
   return {
     payment: {
-      amount: staged.amount,
-      currency: staged.currency,
-      timestamp: staged.timestamp,
-      userId: staged.userId,
-      terminalId: staged.terminalId,
-      productCategory: staged.productCategory,
-      customerLocation: staged.customerLocation,
-      metadata: staged.metadata,
+      amount: payment.amount,
+      currency: payment.currency,
+      timestamp: payment.timestamp,
+      userId: payment.userId,
+      terminalId: payment.terminalId,
+      productCategory: payment.productCategory,
+      customerLocation: payment.customerLocation,
+      metadata: payment.metadata,
     },
     user: user && {
       id: user._id,
@@ -83,15 +88,26 @@ export async function applyRules(
   };
   const expressions = new Map<string, string>();
   if (rules.length > 0) {
-    const bindings = bindingsOf(await ruleInputOf(ctx, staged, fraud));
-    const now = Date.now();
-    const lookup = memoizedLookup((list, value) => isListed(ctx, list, value, now));
-    for (const rule of rules) {
-      let result;
+    const compiled = rules.map((rule) => {
       try {
-        result = await runExpression(compileExpression(rule.expression), bindings, lookup);
+        return compileExpression(rule.expression);
       } catch (error) {
-        result = { kind: "error" as const, message: String(error).slice(0, 300) };
+        return { error: String(error).slice(0, 300) };
+      }
+    });
+    const withUser = compiled.some((c) => "usesUser" in c && c.usesUser);
+    const bindings = bindingsOf(await ruleInputOf(ctx, staged, fraud, withUser));
+    const now = Date.now();
+    const lookup = memoizedLookup(membershipLookup(ctx, now));
+    for (const [i, rule] of rules.entries()) {
+      const program = compiled[i];
+      let result: RuleResult;
+      try {
+        if ("error" in program) throw new Error(program.error);
+        result = await runExpression(program, bindings, lookup);
+      } catch (error) {
+        // Never fails the scoring: the rule does not match, and the error is recorded.
+        result = { kind: "error", message: String(error).slice(0, 300) };
       }
       const ref: RuleRef = { id: rule._id, name: rule.name, action: rule.action };
       expressions.set(rule._id, rule.expression);

@@ -1,6 +1,6 @@
 import type { Doc } from "../../_generated/dataModel";
 import type { MutationCtx } from "../../_generated/server";
-import { isListed } from "../lists/lists";
+import { membershipLookup } from "../lists/lists";
 import { ruleInputOf } from "./apply";
 import {
   bindingsOf,
@@ -66,7 +66,7 @@ export async function backtestStep(ctx: MutationCtx, doc: Doc<"backtests">): Pro
     .paginate({ numItems: doc.pageSize, cursor: doc.cursor });
   const compiled = compileExpression(doc.expression);
   const now = Date.now();
-  const lookup = memoizedLookup((list, value) => isListed(ctx, list, value, now));
+  const lookup = memoizedLookup(membershipLookup(ctx, now));
   const counts = {
     scanned: doc.scanned,
     matched: doc.matched,
@@ -79,7 +79,7 @@ export async function backtestStep(ctx: MutationCtx, doc: Doc<"backtests">): Pro
   for (const payment of page.page) {
     counts.scanned += 1;
     if (payment.label === "fraud") counts.labelledFraud += 1;
-    const bindings = bindingsOf(await ruleInputOf(ctx, payment, payment.fraud));
+    const bindings = bindingsOf(await ruleInputOf(ctx, payment, payment.fraud, compiled.usesUser));
     const result = await runExpression(compiled, bindings, lookup);
     if (result.kind === "error") counts.errors += 1;
     if (result.kind !== "match") continue;

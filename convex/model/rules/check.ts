@@ -76,6 +76,8 @@ export type CheckedRule = {
   memberships: Membership[];
   /** The lists referenced, without repeats. */
   listNames: string[];
+  /** Whether it reads `user` (the evaluator reads the user document only then). */
+  usesUser: boolean;
 };
 
 /** Where a problem is: 0-based offset, 1-based line and column. */
@@ -159,6 +161,7 @@ class Checker {
   private readonly scopes: Map<string, CelTypeOf>[] = [];
   private readonly memberships: Membership[] = [];
   private readonly listNames = new Set<string>();
+  private usesUser = false;
 
   constructor(
     private readonly positions: Record<string, number>,
@@ -170,7 +173,12 @@ class Checker {
     if (type.kind !== "bool" && type.kind !== "dyn") {
       this.fail(expr, `the expression must give a bool, not ${typeName(type)}`);
     }
-    return { expr, memberships: this.memberships, listNames: [...this.listNames] };
+    return {
+      expr,
+      memberships: this.memberships,
+      listNames: [...this.listNames],
+      usesUser: this.usesUser,
+    };
   }
 
   private fail(expr: Expr, message: string): never {
@@ -232,6 +240,7 @@ class Checker {
     }
     const type = RULE_VARIABLES[name];
     if (!type) return this.fail(expr, `undeclared reference to '${name}'`);
+    if (name === "user") this.usesUser = true;
     return type;
   }
 

@@ -16,6 +16,7 @@ export type CompiledExpression = {
   main: Program;
   memberships: { list: string; value: Program }[];
   listNames: string[];
+  usesUser: boolean;
 };
 
 function planExpr(expr: Expr): Program {
@@ -38,6 +39,7 @@ export function compileExpression(text: string): CompiledExpression {
     main: planExpr(checked.expr),
     memberships: checked.memberships.map((m) => ({ list: m.list, value: planExpr(m.value) })),
     listNames: checked.listNames,
+    usesUser: checked.usesUser,
   };
   if (compiled.size >= MAX_COMPILED) compiled.clear();
   compiled.set(text, result);
