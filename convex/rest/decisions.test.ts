@@ -154,3 +154,41 @@ test("a rule change applies to payments scored after it commits", async () => {
     rules: { matched: [], version: 3 },
   });
 });
+
+test("when no rule matches, the scored payment is what the models alone give", async () => {
+  const score = async (withRules: boolean) => {
+    const t = setupBackend();
+    const userId = await createUser(t, { email: `parity${withRules ? 1 : 0}@example.com` });
+    if (withRules) {
+      await create(t, "/lists", { name: "vip" });
+      await create(t, "/rules", {
+        name: "never",
+        expression: "payment.amount > 1e9 || payment.userId in lists.vip",
+        action: "allow",
+      });
+      await create(t, "/rules", {
+        name: "shadowed",
+        expression: "false",
+        action: "block",
+        mode: "shadow",
+      });
+    }
+    const id = (
+      await postPayment(t, {
+        userId,
+        amount: 320.5,
+        terminalId: "T-7",
+        timestamp: Date.UTC(2024, 2, 1),
+      })
+    ).body.transaction.id;
+    await runScheduled(t);
+    return await fraudOf(t, id);
+  };
+  const plain = await score(false);
+  const ruled = await score(true);
+  for (const field of ["score", "probability", "decision", "reasons", "features", "models"]) {
+    expect(ruled[field], field).toEqual(plain[field]);
+  }
+  expect(ruled.explanation).toBe(plain.explanation);
+  expect(ruled).toMatchObject({ decisionSource: "model", rules: { matched: [], version: 2 } });
+});

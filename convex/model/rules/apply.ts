@@ -12,7 +12,7 @@ import {
   type RuleInput,
   type RuleResult,
 } from "./evaluate";
-import { liveRules, ruleSetVersion } from "./rules";
+import { liveRuleSet } from "./rules";
 import { RULE_REASON_PREFIX, type RuleAction, type RuleRef, type RulesOutcome } from "./validators";
 
 const ACTION_WORDS: Record<RuleAction, string> = {
@@ -79,13 +79,8 @@ export async function applyRules(
   staged: StagedPayment,
   fraud: StoredFraudResult,
 ): Promise<StoredFraudResult> {
-  const rules = await liveRules(ctx);
-  const outcome: RulesOutcome = {
-    matched: [],
-    shadowMatched: [],
-    errors: [],
-    version: await ruleSetVersion(ctx),
-  };
+  const { version, rules } = await liveRuleSet(ctx);
+  const outcome: RulesOutcome = { matched: [], shadowMatched: [], errors: [], version };
   const expressions = new Map<string, string>();
   if (rules.length > 0) {
     const compiled = rules.map((rule) => {

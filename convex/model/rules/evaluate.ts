@@ -100,6 +100,13 @@ export async function runExpression(
   bindings: Record<string, unknown>,
   lookup: ListLookup,
 ): Promise<RuleResult> {
+  if (expression.memberships.length > 0) {
+    // First without the lookups: their variables unbound are errors, which CEL's `&&`, `||`
+    // and `?:` absorb only where the other operand decides. So a bool here is the answer
+    // whatever the lists hold, and no lookup is needed (`a && x in lists.l` with `a` false).
+    const early = expression.main(bindings as never);
+    if (typeof early === "boolean") return { kind: early ? "match" : "miss" };
+  }
   const activation: Record<string, unknown> = { ...bindings };
   for (const [i, membership] of expression.memberships.entries()) {
     const value = membership.value(bindings as never);

@@ -62,15 +62,37 @@ export async function requireRule(ctx: QueryCtx, id: string): Promise<Doc<"rules
   return rule;
 }
 
-/** The rule set's version: +1 on every rule change; 0 before the first. */
-export async function ruleSetVersion(ctx: QueryCtx): Promise<number> {
-  return (await ctx.db.query("ruleSets").first())?.version ?? 0;
-}
-
 async function bumpRuleSet(ctx: MutationCtx): Promise<void> {
   const current = await ctx.db.query("ruleSets").first();
-  if (current) await ctx.db.patch("ruleSets", current._id, { version: current.version + 1 });
-  else await ctx.db.insert("ruleSets", { version: 1 });
+  const token = `${Date.now()}:${Math.random()}`;
+  if (current) {
+    await ctx.db.patch("ruleSets", current._id, { version: current.version + 1, token });
+  } else {
+    await ctx.db.insert("ruleSets", { version: 1, token });
+  }
+}
+
+/** The live rules of the last rule set this isolate read, by the set's token. */
+let cachedRuleSet: { token: string; rules: Doc<"rules">[] } | null = null;
+
+/**
+ * The rule set a scoring uses: its version and its active and shadow rules. Every rule change
+ * writes a new `token` on the one `ruleSets` row in the same transaction, so when the token
+ * read here is the cached one, the rules are the cached ones: one read instead of the rule
+ * documents. Reading the row also puts it in the transaction's read set, so a rule change
+ * committing meanwhile makes the scoring mutation retry and read the new set.
+ */
+export async function liveRuleSet(
+  ctx: QueryCtx,
+): Promise<{ version: number; rules: Doc<"rules">[] }> {
+  const set = await ctx.db.query("ruleSets").first();
+  const version = set?.version ?? 0;
+  if (set?.token !== undefined && cachedRuleSet?.token === set.token) {
+    return { version, rules: cachedRuleSet.rules };
+  }
+  const rules = await liveRules(ctx);
+  if (set?.token !== undefined) cachedRuleSet = { token: set.token, rules };
+  return { version, rules };
 }
 
 function invalidExpression(error: ExpressionError): never {

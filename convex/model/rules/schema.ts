@@ -13,7 +13,11 @@ export const rulesTables = {
    * One row: the rule set's version, +1 on every rule change. Written by the same three
    * functions as `rules`; read by every scoring (`fraud/scoring.recordOutcome`).
    */
-  ruleSets: defineTable({ version: v.number() }),
+  ruleSets: defineTable({
+    version: v.number(),
+    /** New on every change: names this state of the rule set for the isolate's cache. */
+    token: v.optional(v.string()),
+  }),
   /**
    * Written by `backtests.startForApi` (insert) and `backtests.step` (its counts, one page of
    * scored payments per step, until `done`).
