@@ -6,6 +6,7 @@ import {
   addListItems,
   createList,
   deleteItemsBatch,
+  deleteListDocument,
   pageListItems,
   pageLists,
   removeListItem,
@@ -28,7 +29,7 @@ import { rulesUsingList } from "./model/rules/rules";
 export const createForApi = internalMutation({
   args: { input: newList },
   returns: listView,
-  handler: async (ctx, { input }) => toListView(await createList(ctx, input)),
+  handler: async (ctx, { input }) => await toListView(ctx, await createList(ctx, input)),
 });
 
 export const listForApi = internalQuery({
@@ -40,7 +41,7 @@ export const listForApi = internalQuery({
 export const getForApi = internalQuery({
   args: { id: v.string() },
   returns: listView,
-  handler: async (ctx, { id }) => toListView(await requireList(ctx, id)),
+  handler: async (ctx, { id }) => await toListView(ctx, await requireList(ctx, id)),
 });
 
 /**
@@ -61,8 +62,8 @@ export const deleteForApi = internalMutation({
         `The list is used by the rule${users.length > 1 ? "s" : ""} ${users.map((r) => r.name).join(", ")}.`,
       );
     }
-    await ctx.db.delete("lists", list._id);
-    if (list.itemCount > 0) {
+    const itemCount = await deleteListDocument(ctx, list);
+    if (itemCount > 0) {
       await ctx.scheduler.runAfter(0, internal.lists.deleteItemsStep, { listId: list._id });
     }
     return null;

@@ -51,9 +51,11 @@ function assessment(i: number): Omit<StoredFraudResult, "scoredAt" | "latencyMs"
 /** 5 lists of 100,000 terminal ids, customer ids and emails. */
 async function storeLists(backend: LocalBackend, log: Log) {
   for (let l = 0; l < LISTS; l++) {
-    const listId = await backend.t.run((ctx) =>
-      ctx.db.insert("lists", { name: `list_${l}`, itemCount: ITEMS_PER_LIST, createdAt: 0 }),
-    );
+    const listId = await backend.t.run(async (ctx) => {
+      const id = await ctx.db.insert("lists", { name: `list_${l}`, createdAt: 0 });
+      await ctx.db.insert("listCounts", { listId: id, itemCount: ITEMS_PER_LIST });
+      return id;
+    });
     for (let start = 0; start < ITEMS_PER_LIST; start += CHUNK) {
       await backend.t.run(async (ctx) => {
         for (let i = start; i < start + CHUNK; i++) {

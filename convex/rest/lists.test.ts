@@ -139,8 +139,11 @@ test("deleting a list frees its name at once and removes its items in batches", 
   const fresh = await createList(t, "big");
   expect(await t.run((ctx) => isListed(ctx, "big", "b0-1", Date.now()))).toBe(false);
   await runScheduled(t);
-  const left = await t.run(async (ctx) => (await ctx.db.query("listItems").take(10)).length);
-  expect(left).toBe(0);
+  const left = await t.run(async (ctx) => ({
+    items: (await ctx.db.query("listItems").take(10)).length,
+    counts: (await ctx.db.query("listCounts").take(10)).map((c) => c.listId),
+  }));
+  expect(left).toEqual({ items: 0, counts: [fresh] });
   expect((await call(t, "GET", `/lists/${fresh}/items`)).body.data).toEqual([]);
   expect((await call(t, "DELETE", `/lists/${id}`)).status).toBe(404);
 });

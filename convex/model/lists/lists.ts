@@ -17,12 +17,34 @@ import type {
  * ({@link MAX_ITEMS_PER_REQUEST}) and deleting a list removes its items in scheduled batches.
  */
 
-export function toListView(doc: Doc<"lists">): ListView {
+async function countOf(ctx: QueryCtx, listId: Id<"lists">) {
+  return await ctx.db
+    .query("listCounts")
+    .withIndex("by_listId", (q) => q.eq("listId", listId))
+    .unique();
+}
+
+/** The items a list holds now (its `listCounts` row). */
+export async function itemCountOf(ctx: QueryCtx, listId: Id<"lists">): Promise<number> {
+  return (await countOf(ctx, listId))?.itemCount ?? 0;
+}
+
+async function addToCount(ctx: MutationCtx, listId: Id<"lists">, delta: number) {
+  const row = await countOf(ctx, listId);
+  if (row) {
+    await ctx.db.patch("listCounts", row._id, { itemCount: Math.max(0, row.itemCount + delta) });
+  } else {
+    await ctx.db.insert("listCounts", { listId, itemCount: Math.max(0, delta) });
+  }
+}
+
+/** A list as the API shows it: its document and its count (one more read). */
+export async function toListView(ctx: QueryCtx, doc: Doc<"lists">): Promise<ListView> {
   return {
     id: doc._id,
     name: doc.name,
     description: doc.description ?? null,
-    itemCount: doc.itemCount,
+    itemCount: await itemCountOf(ctx, doc._id),
     createdAt: doc.createdAt,
   };
 }
@@ -59,11 +81,12 @@ export async function createList(ctx: MutationCtx, input: NewList): Promise<Doc<
       { field: "name", message: "already used" },
     ]);
   }
-  const id = await ctx.db.insert("lists", { ...input, itemCount: 0, createdAt: Date.now() });
+  const id = await ctx.db.insert("lists", { ...input, createdAt: Date.now() });
+  await ctx.db.insert("listCounts", { listId: id, itemCount: 0 });
   return (await ctx.db.get("lists", id))!;
 }
 
-/** Lists by name, after `cursor` (the last name of the previous page). Reads `limit + 1` rows. */
+/** Lists by name, after `cursor` (the last name of the previous page). Reads `2 limit + 1` rows. */
 export async function pageLists(
   ctx: QueryCtx,
   limit: number,
@@ -75,7 +98,7 @@ export async function pageLists(
     .take(limit + 1);
   const page = rows.slice(0, limit);
   return {
-    data: page.map(toListView),
+    data: await Promise.all(page.map((doc) => toListView(ctx, doc))),
     nextCursor: rows.length > limit ? page[page.length - 1].name : null,
   };
 }
@@ -131,7 +154,7 @@ export async function addListItems(
       await ctx.db.insert("listItems", { ...item, listId: list._id, addedAt: now });
     }
   }
-  if (added > 0) await ctx.db.patch("lists", list._id, { itemCount: list.itemCount + added });
+  if (added > 0) await addToCount(ctx, list._id, added);
   return { added, existing };
 }
 
@@ -144,7 +167,15 @@ export async function removeListItem(
   const stored = await itemOf(ctx, list._id, value);
   if (!stored) fail("not_found", "The list does not hold this value.");
   await ctx.db.delete("listItems", stored._id);
-  await ctx.db.patch("lists", list._id, { itemCount: Math.max(0, list.itemCount - 1) });
+  await addToCount(ctx, list._id, -1);
+}
+
+/** Deletes a list's document and its count; its items go in batches ({@link deleteItemsBatch}). */
+export async function deleteListDocument(ctx: MutationCtx, list: Doc<"lists">): Promise<number> {
+  const row = await countOf(ctx, list._id);
+  if (row) await ctx.db.delete("listCounts", row._id);
+  await ctx.db.delete("lists", list._id);
+  return row?.itemCount ?? 0;
 }
 
 /**

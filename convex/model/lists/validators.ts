@@ -20,9 +20,17 @@ export type NewList = Infer<typeof newList>;
 export const listFields = {
   name: v.string(),
   description: v.optional(v.string()),
+  createdAt: v.number(),
+};
+
+/**
+ * A list's item count, apart from the list: every scoring that tests the list reads the list
+ * document, so the writes of adding and removing items go elsewhere and never conflict with it.
+ */
+export const listCountFields = {
+  listId: v.id("lists"),
   /** Items stored now (expired items count until they are removed). */
   itemCount: v.number(),
-  createdAt: v.number(),
 };
 
 export const listItemFields = {
