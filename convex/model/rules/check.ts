@@ -164,6 +164,7 @@ class Checker {
   private usesUser = false;
 
   constructor(
+    private readonly text: string,
     private readonly positions: Record<string, number>,
     private readonly knownLists: ReadonlySet<string> | null,
   ) {}
@@ -182,9 +183,10 @@ class Checker {
   }
 
   private fail(expr: Expr, message: string): never {
-    throw new ExpressionError(message, {
-      offset: this.positions[expr.id.toString()] ?? 0,
-    } as Position);
+    throw new ExpressionError(
+      message,
+      positionOf(this.text, this.positions[expr.id.toString()] ?? 0),
+    );
   }
 
   private check(expr: Expr): CelTypeOf {
@@ -584,12 +586,5 @@ export function checkExpression(text: string, knownLists: ReadonlySet<string> | 
   for (const [id, offset] of Object.entries(parsed.sourceInfo?.positions ?? {})) {
     positions[id] = offset;
   }
-  try {
-    return new Checker(positions, knownLists).run(parsed.expr);
-  } catch (error) {
-    if (error instanceof ExpressionError) {
-      throw new ExpressionError(error.message, positionOf(text, error.position.offset));
-    }
-    throw error;
-  }
+  return new Checker(text, positions, knownLists).run(parsed.expr);
 }
