@@ -1,4 +1,5 @@
 import { expect, test } from "vitest";
+import { api } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import type { Decision } from "../ml/decision";
 import { randomPaymentId } from "../model/payments/ids";
@@ -209,4 +210,12 @@ test("a backtest is checked like a rule, over a window of at most 400 days", asy
     recall: null,
   });
   expect((await call(t, "GET", "/rules/backtests/nope")).status).toBe(404);
+
+  // The same backtest as a reactive query, for analysts only.
+  const id = longest.body.backtest.id as Id<"backtests">;
+  const issuer = "https://auth.example.com";
+  const asAnalyst = t.withIdentity({ issuer, subject: "eve", role: "analyst" });
+  expect(await asAnalyst.query(api.backtests.get, { id })).toEqual(empty.backtest);
+  const asCustomer = t.withIdentity({ issuer, subject: "ada" });
+  await expect(asCustomer.query(api.backtests.get, { id })).rejects.toThrow(/analysts/);
 });
