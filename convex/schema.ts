@@ -1,9 +1,11 @@
 import { defineSchema } from "convex/server";
 import { auditTables } from "./model/audit/schema";
 import { historyTables } from "./model/history/schema";
+import { listsTables } from "./model/lists/schema";
 import { paymentsTables } from "./model/payments/schema";
 import { reviewsTables } from "./model/reviews/schema";
 import { webhooksTables } from "./model/webhooks/schema";
+import { rulesTables } from "./model/rules/schema";
 import { usersTables } from "./model/users/schema";
 
 /**
@@ -17,4 +19,6 @@ export default defineSchema({
   ...auditTables,
   ...reviewsTables,
   ...webhooksTables,
+  ...listsTables,
+  ...rulesTables,
 });

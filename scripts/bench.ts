@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- [--data FILE.csv] [--sizes 10000,100000,1000000] [--probes 300]
- *   [--ingest 1000] [--only scoring,features,density,ingest,hot,busy,inline,crash]
+ *   [--ingest 1000] [--only scoring,features,density,ingest,hot,busy,inline,crash,rules]
  *   [--crash-rounds 5] [--json OUT.json]`
  *
  * Measures the running system, on the local engine (sections in `scripts/bench/`):
@@ -15,6 +15,8 @@
  * - busy: another customer's POST to decision while one customer posts 500 payments in 15 s.
  * - inline: `Prefer: wait=5` round trips at concurrency 1.
  * - crash: kill -9, SIGTERM, Ctrl-C and SIGTERM to npm under load, restarted: payments lost.
+ * - rules (`scripts/benchRules.ts`): what 50 active rules over 5 lists of 100,000 items add to
+ *   recording a decision, and backtest throughput (`--backtest 100000`).
  */
 import { writeFileSync } from "node:fs";
 import { committedArtifact } from "../convex/ml/artifact";
@@ -23,6 +25,7 @@ import { benchCrash } from "./bench/crash";
 import { benchDensity } from "./bench/density";
 import { benchBusyCustomer, benchHotTerminal, benchIngest, benchInline } from "./bench/ingest";
 import { scoringAtSize, STEPS, type ScoringResult, type SizeResult } from "./bench/scoring";
+import { benchRules } from "./benchRules";
 import { parseArgs } from "./ml/args";
 import { readTransactionsCsv } from "./ml/csv";
 import { resolveDataPath } from "./ml/dataset";
@@ -37,17 +40,30 @@ async function main() {
     probes: "300",
     ingest: "1000",
     /** Sections to run. */
-    only: "scoring,features,density,ingest,hot,busy,inline,crash",
+    only: "scoring,features,density,ingest,hot,busy,inline,crash,rules",
     "crash-rounds": "5",
+    /** Payments the rules section backtests. */
+    backtest: "100000",
     json: "",
   });
   const only = new Set(args.str("only").split(","));
-  const dataPath = await resolveDataPath(args.str("data"), log);
-  const table = await readTransactionsCsv(dataPath, (n) => log(`read ${n} rows`));
+  const result: Record<string, unknown> = { modelVersion: artifact.version };
+  if (only.has("rules")) {
+    log("rules: cost per decision, and backtest throughput");
+    result.rules = await benchRules({
+      probes: args.int("probes"),
+      backtest: args.int("backtest"),
+      log,
+    });
+  }
+  const needsData = only.has("scoring") || only.has("features") || only.has("ingest");
+  const dataPath = needsData ? await resolveDataPath(args.str("data"), log) : "";
+  const table = needsData
+    ? await readTransactionsCsv(dataPath, (n) => log(`read ${n} rows`))
+    : (null as never);
   const sizes = args.str("sizes").split(",").map(Number);
   const largest = Math.max(...sizes);
 
-  const result: Record<string, unknown> = { modelVersion: artifact.version };
   const ms = (x: number) => x.toFixed(2).padStart(8);
 
   if (only.has("scoring")) {

@@ -12,6 +12,7 @@ import { locatePayment, type StagedPayment } from "../model/payments/locate";
 import { paymentView, scoringErrorCode, type ScoringErrorCode } from "../model/payments/validators";
 import { toPaymentView } from "../model/payments/view";
 import { afterDecision } from "../model/reviews/decided";
+import { applyRules } from "../model/rules/apply";
 import { llmSettings } from "../config";
 import { enqueueExplanation, templateFields } from "./explaining";
 import { scoringPool } from "./pools";
@@ -145,11 +146,12 @@ export async function recordScore(
   const located = await locatePayment(ctx, paymentId);
   if (!located || located.table !== "tempTransactions") return false;
   const staged = located.doc;
-  const fraud = {
+  // Rules run here, on the models' features, so a rule change applies to every later scoring.
+  const fraud = await applyRules(ctx, staged, {
     ...outcome.assessment,
     scoredAt: outcome.scoredAt,
     latencyMs: Math.max(0, outcome.scoredAt - staged.receivedAt),
-  };
+  });
   if (llmSettings() === null) {
     // No LLM configured: the template is deterministic and instant, so it is written with the
     // decision, in this mutation, rather than by a job.

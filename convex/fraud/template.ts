@@ -1,6 +1,7 @@
 import { v, type Infer } from "convex/values";
 import { decision, type Decision } from "../ml/decision";
 import { reason } from "../ml/reasons";
+import { RULE_REASON_PREFIX } from "../model/rules/validators";
 
 /** The facts an explanation may use, and nothing else. */
 export const explanationFacts = v.object({
@@ -28,7 +29,11 @@ export function money(amount: number, currency: string): string {
 
 /** A deterministic explanation written from the reasons alone. */
 export function templateExplanation(facts: ExplanationFacts): string {
-  const head = `This payment of ${money(facts.amount, facts.currency)} ${DECISION_WORDS[facts.decision]} with a fraud risk score of ${facts.score}/100.`;
+  // A deciding rule leads the reasons (`model/rules/apply.ts`): the head names it.
+  const rule = facts.reasons[0]?.feature.startsWith(RULE_REASON_PREFIX) ? facts.reasons[0] : null;
+  const head = rule
+    ? `This payment of ${money(facts.amount, facts.currency)} was ${rule.text}; its fraud risk score is ${facts.score}/100.`
+    : `This payment of ${money(facts.amount, facts.currency)} ${DECISION_WORDS[facts.decision]} with a fraud risk score of ${facts.score}/100.`;
   const raising = facts.reasons.filter((r) => r.contribution > 0).map((r) => r.text);
   const lowering = facts.reasons.filter((r) => r.contribution < 0).map((r) => r.text);
   const parts = [head];

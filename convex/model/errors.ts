@@ -16,11 +16,21 @@ export const domainErrorCode = v.union(
   v.literal("invalid_webhook_url"),
   v.literal("webhook_limit"),
   v.literal("webhook_disabled"),
+  v.literal("list_name_taken"),
+  v.literal("list_in_use"),
+  v.literal("rule_name_taken"),
+  v.literal("rule_limit_reached"),
+  v.literal("invalid_expression"),
 );
 export type DomainErrorCode = Infer<typeof domainErrorCode>;
 
 /** One problem with a request, naming the field when there is one. */
-export const errorDetail = v.object({ field: v.optional(v.string()), message: v.string() });
+export const errorDetail = v.object({
+  field: v.optional(v.string()),
+  message: v.string(),
+  /** Where in the field's text the problem is (CEL expressions): 0-based offset, 1-based line and column. */
+  position: v.optional(v.object({ offset: v.number(), line: v.number(), column: v.number() })),
+});
 export type ErrorDetail = Infer<typeof errorDetail>;
 
 /** The data of every `ConvexError` a domain rule raises: what crosses function boundaries. */

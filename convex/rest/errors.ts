@@ -11,7 +11,15 @@ export const errorEnvelope = z
       code: z.string().meta({ examples: ["validation_failed"] }),
       message: z.string(),
       details: z
-        .array(z.object({ field: z.string().optional(), message: z.string() }))
+        .array(
+          z.object({
+            field: z.string().optional(),
+            message: z.string(),
+            position: z
+              .object({ offset: z.number(), line: z.number(), column: z.number() })
+              .optional(),
+          }),
+        )
         .optional()
         .meta({ description: "One entry per problem, naming the field when there is one." }),
     }),
@@ -48,6 +56,11 @@ export const STATUS_BY_DOMAIN_CODE: Record<DomainErrorCode, number> = {
   invalid_webhook_url: 422,
   webhook_limit: 409,
   webhook_disabled: 409,
+  list_name_taken: 409,
+  list_in_use: 409,
+  rule_name_taken: 409,
+  rule_limit_reached: 409,
+  invalid_expression: 422,
 };
 
 /** The envelope's body for an error. */

@@ -1,6 +1,7 @@
 import { v, type Infer } from "convex/values";
 import { assessment, decision, riskLevel } from "../../ml/decision";
 import { historyRowIds } from "../history/validators";
+import { decisionSource, rulesOutcome } from "../rules/validators";
 
 /**
  * Convex validators of everything the payment tables store and the payment functions take and
@@ -133,6 +134,12 @@ export const storedFraudResult = v.object({
   /** From the API accepting the payment to the decision. */
   latencyMs: v.number(),
   ...explanationFields,
+  /** `rule` when a matching active rule decided, `model` when the thresholds did. */
+  decisionSource: v.optional(decisionSource),
+  /** What the model's thresholds decided (`decision` differs when a rule decided). */
+  modelDecision: v.optional(decision),
+  /** The rules the payment was evaluated against (absent on payments scored before rules). */
+  rules: v.optional(rulesOutcome),
   /** Legacy: derived from `decision` since; removed by the `dropDerivedFields` migration. */
   level: v.optional(riskLevel),
 });

@@ -4,6 +4,8 @@ import { buildOpenApiDocument } from "../openapi";
 import { defineRoute, type Route } from "../route";
 import { auditRoutes } from "./audit";
 import { reviewRoutes } from "./reviews";
+import { listRoutes } from "./lists";
+import { ruleRoutes } from "./rules";
 import { transactionRoutes } from "./transactions";
 import { userRoutes } from "./users";
 import { webhookRoutes } from "./webhooks";
@@ -42,4 +44,6 @@ export const routes: Route[] = [
   ...reviewRoutes,
   ...webhookRoutes,
   ...auditRoutes,
+  ...listRoutes,
+  ...ruleRoutes,
 ];
