@@ -138,3 +138,24 @@ test("a replayed request with the preference answers the stored decision", async
   expect(again.headers.get("idempotent-replayed")).toBe("true");
   expect(again.body.transaction).toEqual(first.body.transaction);
 });
+
+test("an inline decision runs the rules and opens the review, as a background one does", async () => {
+  vi.useFakeTimers();
+  scoring.hold = false;
+  const t = setupBackend();
+  const userId = await createUser(t);
+  const rule = await call(t, "POST", "/rules", {
+    body: { name: "look_at_all", expression: "payment.amount > 0", action: "review" },
+  });
+  expect(rule.status).toBe(201);
+  const res = await prefer(t, userId, "wait=5");
+  expect(res.status).toBe(201);
+  expect(res.body.transaction.fraud.decision).toBe("review");
+  expect(res.body.transaction.fraud.decisionSource).toBe("rule");
+  const queue = await call(t, "GET", "/reviews?status=open");
+  expect(queue.body.data.map((r: { paymentId: string }) => r.paymentId)).toEqual([
+    res.body.transaction.id,
+  ]);
+  await runScheduled(t);
+  expect((await call(t, "GET", "/reviews?status=open")).body.data).toHaveLength(1);
+});
