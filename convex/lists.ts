@@ -1,6 +1,7 @@
 import { v } from "convex/values";
 import { internal } from "./_generated/api";
 import { internalMutation, internalQuery } from "./_generated/server";
+import { auditActor } from "./model/audit/validators";
 import { fail } from "./model/errors";
 import {
   addListItems,
@@ -24,12 +25,14 @@ import {
 } from "./model/lists/validators";
 import { rulesUsingList } from "./model/rules/rules";
 
-// The functions below serve the REST API, which checks the API key first.
+// The functions below serve the REST API, which checks the API key first. Each change writes
+// its audit event in the same mutation.
 
 export const createForApi = internalMutation({
-  args: { input: newList },
+  args: { input: newList, actor: auditActor },
   returns: listView,
-  handler: async (ctx, { input }) => await toListView(ctx, await createList(ctx, input)),
+  handler: async (ctx, { input, actor }) =>
+    await toListView(ctx, await createList(ctx, input, actor)),
 });
 
 export const listForApi = internalQuery({
@@ -51,9 +54,9 @@ export const getForApi = internalQuery({
  * rule references it.
  */
 export const deleteForApi = internalMutation({
-  args: { id: v.string() },
+  args: { id: v.string(), actor: auditActor },
   returns: v.null(),
-  handler: async (ctx, { id }) => {
+  handler: async (ctx, { id, actor }) => {
     const list = await requireList(ctx, id);
     const users = await rulesUsingList(ctx, list.name);
     if (users.length > 0) {
@@ -62,7 +65,7 @@ export const deleteForApi = internalMutation({
         `The list is used by the rule${users.length > 1 ? "s" : ""} ${users.map((r) => r.name).join(", ")}.`,
       );
     }
-    const itemCount = await deleteListDocument(ctx, list);
+    const itemCount = await deleteListDocument(ctx, list, actor);
     if (itemCount > 0) {
       await ctx.scheduler.runAfter(0, internal.lists.deleteItemsStep, { listId: list._id });
     }
@@ -82,9 +85,10 @@ export const deleteItemsStep = internalMutation({
 });
 
 export const addItemsForApi = internalMutation({
-  args: { id: v.string(), items: v.array(newListItem) },
+  args: { id: v.string(), items: v.array(newListItem), actor: auditActor },
   returns: addItemsResult,
-  handler: async (ctx, { id, items }) => await addListItems(ctx, await requireList(ctx, id), items),
+  handler: async (ctx, { id, items, actor }) =>
+    await addListItems(ctx, await requireList(ctx, id), items, actor),
 });
 
 export const itemsForApi = internalQuery({
@@ -95,10 +99,10 @@ export const itemsForApi = internalQuery({
 });
 
 export const removeItemForApi = internalMutation({
-  args: { id: v.string(), value: v.string() },
+  args: { id: v.string(), value: v.string(), actor: auditActor },
   returns: v.null(),
-  handler: async (ctx, { id, value }) => {
-    await removeListItem(ctx, await requireList(ctx, id), value);
+  handler: async (ctx, { id, value, actor }) => {
+    await removeListItem(ctx, await requireList(ctx, id), value, actor);
     return null;
   },
 });

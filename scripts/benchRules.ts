@@ -79,11 +79,15 @@ async function storeRules(backend: LocalBackend) {
         `payment.terminalId in ${list} && has(payment.metadata) && payment.metadata.channel == 'web'`,
         `(payment.terminalId + '-x') in ${list} || probability > 0.99`,
       ];
-      await createRule(ctx, {
-        name: `rule_${r}`,
-        expression: expressions[r % expressions.length],
-        action: (["review", "block", "allow"] as const)[r % 3],
-      });
+      await createRule(
+        ctx,
+        {
+          name: `rule_${r}`,
+          expression: expressions[r % expressions.length],
+          action: (["review", "block", "allow"] as const)[r % 3],
+        },
+        { kind: "system", name: "benchRules" },
+      );
     }
   });
 }

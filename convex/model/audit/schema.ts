@@ -4,8 +4,9 @@ import { auditEventFields } from "./validators";
 export const auditTables = {
   /**
    * Append-only: inserted by `recordAudit` (`model/audit/audit.ts`) inside the mutation that
-   * makes the change (`transactions.labelForApi`, the review and webhook functions, the rules
-   * domain); never patched or deleted, not even when a customer is deleted.
+   * makes the change (`transactions.labelForApi`, the review and webhook functions, and the
+   * `rules.*ForApi` / `lists.*ForApi` mutations through `model/rules` and `model/lists`); never
+   * patched or deleted, not even when a customer is deleted.
    */
   auditEvents: defineTable(auditEventFields)
     .index("by_at", ["at"])

@@ -1,5 +1,7 @@
 import type { Doc, Id } from "../../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../../_generated/server";
+import { recordAudit } from "../audit/audit";
+import type { AuditActor } from "../audit/validators";
 import { fail } from "../errors";
 import type {
   AddItemsResult,
@@ -74,8 +76,15 @@ export async function requireList(ctx: QueryCtx, id: string): Promise<Doc<"lists
   return list;
 }
 
-/** Creates a list; `list_name_taken` when the name is used. */
-export async function createList(ctx: MutationCtx, input: NewList): Promise<Doc<"lists">> {
+/**
+ * Creates a list, with its `list.created` audit event (after: the list as the API shows it);
+ * `list_name_taken` when the name is used.
+ */
+export async function createList(
+  ctx: MutationCtx,
+  input: NewList,
+  actor: AuditActor,
+): Promise<Doc<"lists">> {
   if (await listByName(ctx, input.name)) {
     fail("list_name_taken", `A list named ${input.name} already exists.`, [
       { field: "name", message: "already used" },
@@ -83,7 +92,15 @@ export async function createList(ctx: MutationCtx, input: NewList): Promise<Doc<
   }
   const id = await ctx.db.insert("lists", { ...input, createdAt: Date.now() });
   await ctx.db.insert("listCounts", { listId: id, itemCount: 0 });
-  return (await ctx.db.get("lists", id))!;
+  const list = (await ctx.db.get("lists", id))!;
+  await recordAudit(ctx, {
+    actor,
+    action: "list.created",
+    target: { type: "list", id },
+    before: null,
+    after: await toListView(ctx, list),
+  });
+  return list;
 }
 
 /** Lists by name, after `cursor` (the last name of the previous page). Reads `2 limit + 1` rows. */
@@ -133,14 +150,18 @@ async function itemOf(ctx: QueryCtx, listId: Id<"lists">, value: string) {
 /**
  * Adds items (at most {@link MAX_ITEMS_PER_REQUEST}, checked at the API edge): one lookup and
  * at most one write per item. A value already there keeps its place and takes the new note and
- * expiry; it counts as `existing`. A value repeated within the request counts once.
+ * expiry; it counts as `existing`. A value repeated within the request counts once. Writes one
+ * `list.itemsAdded` audit event on the list: the counts and the added values (as many as the
+ * request holds, so at most {@link MAX_ITEMS_PER_REQUEST}).
  */
 export async function addListItems(
   ctx: MutationCtx,
   list: Doc<"lists">,
   items: NewListItem[],
+  actor: AuditActor,
 ): Promise<AddItemsResult> {
   const byValue = new Map(items.map((item) => [item.value, item]));
+  const values: string[] = [];
   let added = 0;
   let existing = 0;
   const now = Date.now();
@@ -151,30 +172,65 @@ export async function addListItems(
       await ctx.db.patch("listItems", stored._id, { note: item.note, expiresAt: item.expiresAt });
     } else {
       added += 1;
+      values.push(item.value);
       await ctx.db.insert("listItems", { ...item, listId: list._id, addedAt: now });
     }
   }
   if (added > 0) await addToCount(ctx, list._id, added);
+  await recordAudit(ctx, {
+    actor,
+    action: "list.itemsAdded",
+    target: { type: "list", id: list._id },
+    before: null,
+    after: { added, existing, values },
+  });
   return { added, existing };
 }
 
-/** Removes one value; `not_found` when the list does not hold it. */
+/**
+ * Removes one value, with its `listItem.removed` audit event (target `<listId>:<value>`,
+ * before: the item); `not_found` when the list does not hold it.
+ */
 export async function removeListItem(
   ctx: MutationCtx,
   list: Doc<"lists">,
   value: string,
+  actor: AuditActor,
 ): Promise<void> {
   const stored = await itemOf(ctx, list._id, value);
   if (!stored) fail("not_found", "The list does not hold this value.");
   await ctx.db.delete("listItems", stored._id);
   await addToCount(ctx, list._id, -1);
+  await recordAudit(ctx, {
+    actor,
+    action: "listItem.removed",
+    target: { type: "listItem", id: `${list._id}:${value}` },
+    before: toListItemView(stored),
+    after: null,
+  });
 }
 
-/** Deletes a list's document and its count; its items go in batches ({@link deleteItemsBatch}). */
-export async function deleteListDocument(ctx: MutationCtx, list: Doc<"lists">): Promise<number> {
+/**
+ * Deletes a list's document and its count, with its `list.deleted` audit event (before: the
+ * list as the API showed it); its items go in batches ({@link deleteItemsBatch}), which are
+ * not audited one by one (the list's event covers them). Returns the item count.
+ */
+export async function deleteListDocument(
+  ctx: MutationCtx,
+  list: Doc<"lists">,
+  actor: AuditActor,
+): Promise<number> {
+  const before = await toListView(ctx, list);
   const row = await countOf(ctx, list._id);
   if (row) await ctx.db.delete("listCounts", row._id);
   await ctx.db.delete("lists", list._id);
+  await recordAudit(ctx, {
+    actor,
+    action: "list.deleted",
+    target: { type: "list", id: list._id },
+    before,
+    after: null,
+  });
   return row?.itemCount ?? 0;
 }
 

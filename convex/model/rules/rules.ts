@@ -1,5 +1,7 @@
 import type { Doc } from "../../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../../_generated/server";
+import { recordAudit } from "../audit/audit";
+import type { AuditActor } from "../audit/validators";
 import { fail } from "../errors";
 import { listByName } from "../lists/lists";
 import { checkExpression, ExpressionError, type CheckedRule } from "./check";
@@ -149,7 +151,12 @@ async function requireFreeName(ctx: QueryCtx, name: string): Promise<void> {
   }
 }
 
-export async function createRule(ctx: MutationCtx, input: NewRule): Promise<Doc<"rules">> {
+/** Creates a rule, with its `rule.created` audit event (after: the rule as the API shows it). */
+export async function createRule(
+  ctx: MutationCtx,
+  input: NewRule,
+  actor: AuditActor,
+): Promise<Doc<"rules">> {
   if ((await allRules(ctx)).length >= MAX_RULES) {
     fail("rule_limit_reached", `At most ${MAX_RULES} rules; delete one first.`);
   }
@@ -165,17 +172,28 @@ export async function createRule(ctx: MutationCtx, input: NewRule): Promise<Doc<
     updatedAt: now,
   });
   await bumpRuleSet(ctx);
-  return (await ctx.db.get("rules", id))!;
+  const rule = (await ctx.db.get("rules", id))!;
+  await recordAudit(ctx, {
+    actor,
+    action: "rule.created",
+    target: { type: "rule", id },
+    before: null,
+    after: toRuleView(rule),
+  });
+  return rule;
 }
 
 /**
  * Changes a rule; its version increases. The expression is checked again, and its lists must
- * exist unless the rule ends up disabled with its expression unchanged.
+ * exist unless the rule ends up disabled with its expression unchanged. Writes one
+ * `rule.updated` audit event (before/after: the rule as the API shows it); a refused change
+ * throws before anything is written, so it records nothing.
  */
 export async function updateRule(
   ctx: MutationCtx,
   rule: Doc<"rules">,
   changes: RuleChanges,
+  actor: AuditActor,
 ): Promise<Doc<"rules">> {
   if (changes.name !== undefined && changes.name !== rule.name) {
     await requireFreeName(ctx, changes.name);
@@ -190,10 +208,30 @@ export async function updateRule(
     updatedAt: Date.now(),
   });
   await bumpRuleSet(ctx);
-  return (await ctx.db.get("rules", rule._id))!;
+  const updated = (await ctx.db.get("rules", rule._id))!;
+  await recordAudit(ctx, {
+    actor,
+    action: "rule.updated",
+    target: { type: "rule", id: rule._id },
+    before: toRuleView(rule),
+    after: toRuleView(updated),
+  });
+  return updated;
 }
 
-export async function deleteRule(ctx: MutationCtx, rule: Doc<"rules">): Promise<void> {
+/** Deletes a rule, with its `rule.deleted` audit event (before: the rule as the API showed it). */
+export async function deleteRule(
+  ctx: MutationCtx,
+  rule: Doc<"rules">,
+  actor: AuditActor,
+): Promise<void> {
   await ctx.db.delete("rules", rule._id);
   await bumpRuleSet(ctx);
+  await recordAudit(ctx, {
+    actor,
+    action: "rule.deleted",
+    target: { type: "rule", id: rule._id },
+    before: toRuleView(rule),
+    after: null,
+  });
 }

@@ -1,4 +1,5 @@
 import { internal } from "../../_generated/api";
+import { actorOf } from "../apiKeys";
 import { apiPath } from "../constants";
 import { json } from "../errors";
 import { decodeKeyCursor, withKeyCursor } from "../keyCursor";
@@ -25,8 +26,11 @@ export const listRoutes: Route[] = [
       201: { description: "Created.", schema: listEnvelope },
       409: { description: "The name is taken (`list_name_taken`)." },
     },
-    handle: async ({ ctx, body }) => {
-      const list = await ctx.runMutation(internal.lists.createForApi, { input: body });
+    handle: async ({ ctx, client, body }) => {
+      const list = await ctx.runMutation(internal.lists.createForApi, {
+        input: body,
+        actor: actorOf(client),
+      });
       return json(201, { list }, { Location: apiPath("lists", list.id) });
     },
   }),
@@ -69,8 +73,11 @@ export const listRoutes: Route[] = [
       404: { description: "No such list." },
       409: { description: "An active or shadow rule references it (`list_in_use`)." },
     },
-    handle: async ({ ctx, params }) => {
-      await ctx.runMutation(internal.lists.deleteForApi, { id: params.id });
+    handle: async ({ ctx, client, params }) => {
+      await ctx.runMutation(internal.lists.deleteForApi, {
+        id: params.id,
+        actor: actorOf(client),
+      });
       return json(204, null);
     },
   }),
@@ -87,10 +94,11 @@ export const listRoutes: Route[] = [
       },
       404: { description: "No such list." },
     },
-    handle: async ({ ctx, params, body }) => {
+    handle: async ({ ctx, client, params, body }) => {
       const result = await ctx.runMutation(internal.lists.addItemsForApi, {
         id: params.id,
         items: body.items,
+        actor: actorOf(client),
       });
       return json(200, result);
     },
@@ -123,10 +131,11 @@ export const listRoutes: Route[] = [
       204: { description: "Removed." },
       404: { description: "No such list, or the list does not hold the value." },
     },
-    handle: async ({ ctx, params }) => {
+    handle: async ({ ctx, client, params }) => {
       await ctx.runMutation(internal.lists.removeItemForApi, {
         id: params.id,
         value: params.value,
+        actor: actorOf(client),
       });
       return json(204, null);
     },

@@ -1,4 +1,5 @@
 import { internal } from "../../_generated/api";
+import { actorOf } from "../apiKeys";
 import { apiPath } from "../constants";
 import { json } from "../errors";
 import { defineRoute, type Route } from "../route";
@@ -30,8 +31,11 @@ export const ruleRoutes: Route[] = [
       409: { description: "The name is taken, or 200 rules exist already." },
       422: invalidExpression,
     },
-    handle: async ({ ctx, body }) => {
-      const rule = await ctx.runMutation(internal.rules.createForApi, { input: body });
+    handle: async ({ ctx, client, body }) => {
+      const rule = await ctx.runMutation(internal.rules.createForApi, {
+        input: body,
+        actor: actorOf(client),
+      });
       return json(201, { rule }, { Location: apiPath("rules", rule.id) });
     },
   }),
@@ -105,10 +109,11 @@ export const ruleRoutes: Route[] = [
       409: { description: "The name is taken." },
       422: invalidExpression,
     },
-    handle: async ({ ctx, params, body }) => {
+    handle: async ({ ctx, client, params, body }) => {
       const rule = await ctx.runMutation(internal.rules.updateForApi, {
         id: params.id,
         changes: body,
+        actor: actorOf(client),
       });
       return json(200, { rule });
     },
@@ -119,8 +124,11 @@ export const ruleRoutes: Route[] = [
     auth: true,
     summary: "Delete a rule.",
     responses: { 204: { description: "Deleted." }, 404: { description: "No such rule." } },
-    handle: async ({ ctx, params }) => {
-      await ctx.runMutation(internal.rules.deleteForApi, { id: params.id });
+    handle: async ({ ctx, client, params }) => {
+      await ctx.runMutation(internal.rules.deleteForApi, {
+        id: params.id,
+        actor: actorOf(client),
+      });
       return json(204, null);
     },
   }),
