@@ -195,6 +195,38 @@ describe("subscriptions with the real ConvexClient", () => {
     expect(server.stats().queries).toBe(1);
   });
 
+  test("a session's results are always of one snapshot, while writes keep landing", async () => {
+    const c = client();
+    const notes = watch<number>(c, api.app.countOf, { owner: "s" });
+    const runs = watch<number>(c, api.app.runs, { key: "s" });
+    await notes.until((v) => v === 0);
+    await runs.until((v) => v === 0);
+    const seen: Array<[unknown, unknown]> = [];
+    c.client.addOnTransitionHandler(() => {
+      seen.push([
+        c.client.localQueryResult("app:countOf", { owner: "s" }),
+        c.client.localQueryResult("app:runs", { key: "s" }),
+      ]);
+    });
+    // Each transaction writes to both read sets; they are re-run while others commit.
+    // Three writers, one transaction after the other each: commits land between re-runs.
+    await Promise.all(
+      [0, 1, 2].map(async () => {
+        for (let k = 0; k < 10; k++) {
+          await engine.t.run(async (ctx) => {
+            await ctx.db.insert("notes", { owner: "s", n: 1 });
+            await ctx.db.insert("runs", { key: "s" });
+          });
+          await new Promise((r) => setImmediate(r));
+        }
+      }),
+    );
+    await notes.until((v) => v === 30, "all writes");
+    await runs.until((v) => v === 30, "all writes");
+    expect(seen.length).toBeGreaterThan(0);
+    for (const [a, b] of seen) expect(a).toBe(b);
+  });
+
   test("reactive pages stay contiguous (the journal keeps each page's end)", async () => {
     const c = client();
     for (const n of [1, 2, 3, 4, 5, 6]) await c.mutation(api.app.add, { owner: "p", n });

@@ -79,6 +79,22 @@ export class QueryInstance {
   ) {}
 }
 
+/**
+ * The latest timestamp every result of `instances` is valid at (at most `now`), or null when
+ * there is none: one of them has no result yet, or one was computed at a snapshot later than
+ * another's invalidation (that one must run again first).
+ */
+export function consistentTs(instances: Iterable<QueryInstance>, now: bigint): bigint | null {
+  let ts = now;
+  let from = 0n;
+  for (const q of instances) {
+    if (q.result === null) return null;
+    if (q.invalidAt !== null && q.invalidAt - 1n < ts) ts = q.invalidAt - 1n;
+    if (q.validFrom > from) from = q.validFrom;
+  }
+  return ts >= from ? ts : null;
+}
+
 /** The outcome of a function call by a client. */
 export type Outcome =
   | { success: true; value: JSONValue; ts: bigint }

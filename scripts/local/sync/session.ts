@@ -21,7 +21,14 @@ import {
   type ClientMessage,
   type RequestMessage,
 } from "./protocol";
-import type { Identity, Outcome, QueryHub, QueryInstance, Subscriber } from "./queries";
+import {
+  consistentTs,
+  type Identity,
+  type Outcome,
+  type QueryHub,
+  type QueryInstance,
+  type Subscriber,
+} from "./queries";
 import type { StateModification, StateVersion } from "./protocol";
 
 /** Verifies a client's JWT and builds its identity; throws with the reason to report. */
@@ -317,19 +324,11 @@ export class SyncSession {
       }
       if (stale.size > 0) await Promise.all(Array.from(stale, (q) => this.hub.refresh(q)));
       if (this.closed) return;
-      let ts = this.hub.lastCommitTs();
-      let from = 0n;
-      let ready = true;
-      for (const sub of this.subs.values()) {
-        const q = sub.instance;
-        if (q.result === null) {
-          ready = false;
-          break;
-        }
-        if (q.invalidAt !== null && q.invalidAt - 1n < ts) ts = q.invalidAt - 1n;
-        if (q.validFrom > from) from = q.validFrom;
-      }
-      if (ready && ts >= from && ts >= this.sent.ts && ts >= requiredTs) {
+      const ts = consistentTs(
+        Array.from(this.subs.values(), (sub) => sub.instance),
+        this.hub.lastCommitTs(),
+      );
+      if (ts !== null && ts >= this.sent.ts && ts >= requiredTs) {
         this.transition(ts, always);
         return;
       }
