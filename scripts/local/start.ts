@@ -9,6 +9,7 @@ import { parseArgs } from "../ml/args";
 import { startLocalBackend } from "./backend";
 import { DEFAULT_DATA_DIR } from "./engine";
 import { serveHttp } from "./httpBridge";
+import { startClientApi } from "./sync";
 
 const DEFAULT_API_KEY = "dev-key";
 
@@ -27,6 +28,7 @@ async function main() {
   const backend = await startLocalBackend({ dataDir, fresh: args.str("fresh") === "true" });
   const server = await serveHttp(backend.t, port);
   const url = `http://127.0.0.1:${port}`;
+  const clientApi = await startClientApi(backend, { httpServer: server, httpUrl: url, dataDir });
   // The app's own documents (the components' bookkeeping is not data a user stored).
   const stored = backend.engine.stats().components[""]?.documents ?? 0;
 
@@ -43,6 +45,8 @@ async function main() {
   console.log(
     `  explanations: ${process.env.HF_TOKEN ? "Hugging Face LLM" : "template (set HF_TOKEN for the LLM)"}`,
   );
+  console.log(`  client API (ConvexClient, ConvexReactClient): ${clientApi.url}`);
+  if (clientApi.auth.issuer) console.log(`  dev token: curl -s '${url}/dev/token?role=analyst'`);
   console.log(`  try: curl -s -H "Authorization: Bearer ${apiKey}" ${url}/api/v1/transactions`);
 
   let stopping = false;
@@ -52,6 +56,7 @@ async function main() {
     console.log(`\n${signal}: shutting down`);
     server.close();
     server.closeAllConnections();
+    void clientApi.close(); // cuts the client sockets at once; clients reconnect to the next run
     backend.close().then(
       () => process.exit(0),
       (error: unknown) => {

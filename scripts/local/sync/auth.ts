@@ -194,7 +194,7 @@ export interface LocalAuth {
   /** The local issuer, when `AUTH_ISSUER` was unset. */
   issuer: LocalIssuer | null;
   /** `GET /.well-known/jwks.json` and `GET /dev/token` (local issuer only); true if answered. */
-  routes(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  routes: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }
 
 /** The subject of `/dev/token?role=analyst` tokens. */

@@ -10,6 +10,7 @@ import { ConvexError } from "convex/values";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import WebSocket from "ws";
 import { createLocalEngine } from "../engine";
+import { componentModules, schema as counterSchema } from "../engine/fixtures/component/modules";
 import { LocalIssuer, tokenVerifier } from "./auth";
 import { schema } from "./fixtures/app";
 import { modules } from "./fixtures/modules";
@@ -38,6 +39,7 @@ async function startJwks(): Promise<string> {
 
 beforeEach(async () => {
   engine = createLocalEngine(schema, modules, { dataDir: null, log: () => undefined });
+  engine.t.registerComponent("counter", counterSchema, componentModules);
   issuer = await LocalIssuer.create("https://issuer.test", "app", null);
   const jwks = await startJwks();
   server = await startSyncServer(
@@ -148,6 +150,17 @@ describe("subscriptions with the real ConvexClient", () => {
     await range.until((v) => v.length === 2, "the direct write");
     await engine.t.mutation(api.app.addLater, { owner: "c", n: 1 }); // a scheduled job writes
     await range.until((v) => v.map((x) => x.n).join() === "1,3,5", "the scheduled write");
+  });
+
+  test("a job scheduled by a component updates subscriptions reading that component", async () => {
+    const c = client();
+    const value = watch<number | null>(c, api.app.counterValue, { name: "c" });
+    await value.until((v) => v === null);
+    await c.mutation(api.app.bumpLater, { name: "c" });
+    // The increment commits from inside the component's scheduled job: the re-run it causes
+    // must run as the app's query, not inherit the job's context.
+    await value.until((v) => v === 1, "the component's write");
+    expect(value.errors).toEqual([]);
   });
 
   test("get, first, take and desc ranges follow patches, moves and deletes", async () => {

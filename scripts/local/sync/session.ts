@@ -12,6 +12,7 @@
  * - a mutation re-sent after a reconnect (same session id and request id) runs once;
  * - `Remove` is answered by `QueryRemoved`; unchanged results are not sent again.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import type WebSocket from "ws";
 import type { JSONValue } from "convex/values";
 import {
@@ -82,6 +83,13 @@ export class SyncSession {
   private flushQueued = false;
   private closed = false;
   private readonly pinger: NodeJS.Timeout;
+  /**
+   * Runs a function in the context the session was created in. Commits are reported from inside
+   * the transaction that made them (a scheduled function of a component, say): work they start
+   * must not inherit that function's context (convex-test keeps the running component's
+   * path, the request and the identity in AsyncLocalStorage).
+   */
+  private readonly detached = AsyncLocalStorage.snapshot();
 
   constructor(
     private readonly ws: WebSocket,
@@ -139,10 +147,12 @@ export class SyncSession {
   private scheduleFlush(): void {
     if (this.flushQueued || this.closed) return;
     this.flushQueued = true;
-    this.enqueue(async () => {
-      this.flushQueued = false;
-      await this.flush(0n);
-    });
+    this.detached(() =>
+      this.enqueue(async () => {
+        this.flushQueued = false;
+        await this.flush(0n);
+      }),
+    );
   }
 
   private async handle(message: ClientMessage): Promise<void> {
