@@ -39,11 +39,20 @@ export async function startClientApi(
   const auth = await startLocalAuth({ httpUrl: options.httpUrl, dataDir: options.dataDir });
   routeFirst(options.httpServer, auth.routes);
   const sync = await startSyncServer(backend, {
-    port: options.port ?? Number(process.env.CLIENT_PORT ?? DEFAULT_CLIENT_PORT),
+    port: options.port ?? clientPort(),
     verifyToken: auth.verifyToken,
     routes: auth.routes,
   });
   return { sync, auth, url: sync.url, close: () => sync.close() };
+}
+
+/**
+ * `CLIENT_PORT`, else the port below `PORT` (as a local Convex deployment: client API on 3210,
+ * HTTP actions on 3211), else 3210.
+ */
+export function clientPort(env: NodeJS.ProcessEnv = process.env): number {
+  if (env.CLIENT_PORT) return Number(env.CLIENT_PORT);
+  return env.PORT ? Number(env.PORT) - 1 : DEFAULT_CLIENT_PORT;
 }
 
 /** Puts `routes` in front of a server's request handlers (they run when it declines). */
