@@ -35,6 +35,9 @@ export interface SyncBenchFigures {
   fanout100ClientsMs: Summary;
   ingest: {
     payments: number;
+    rounds: number;
+    /** Every round's figure (payments per second). */
+    runs: { without: number[]; with100: number[] };
     withoutSubscriptionsPerSecond: number;
     with100SubscriptionsPerSecond: number;
     /** with / without - 1 (negative: slower with subscriptions). */
@@ -176,6 +179,9 @@ async function ingest(payments: number, subscriptions: number): Promise<number> 
     if (subscriptions > 0) {
       server = await startSyncServer(backend, {
         port: 0,
+        rerunBudget: process.env.SYNC_RERUN_BUDGET
+          ? Number(process.env.SYNC_RERUN_BUDGET)
+          : undefined,
         log: () => {},
         verifyToken: (token) =>
           Promise.resolve({
@@ -201,7 +207,7 @@ async function ingest(payments: number, subscriptions: number): Promise<number> 
       );
       let out = "";
       child.stdout!.on("data", (chunk: Buffer) => (out += chunk.toString()));
-      await until(() => out.includes("ready"), "the initial pages");
+      await until(() => out.includes("ready"), "the initial pages", 120_000);
     }
     const decided = new Set<unknown>();
     const stopWatching = backend.engine.onChanges((commit) => {
@@ -238,6 +244,9 @@ async function ingest(payments: number, subscriptions: number): Promise<number> 
     // Decided: scored (moved to `transactions`) or failed, as the commits say.
     await until(() => decided.size >= payments, "every decision", 300_000);
     stopWatching();
+    if (server !== null && process.env.BENCH_SYNC_DEBUG) {
+      console.error(JSON.stringify(server.stats()));
+    }
     return Math.round((payments / ((performance.now() - t0) / 1000)) * 10) / 10;
   } finally {
     child?.stdin!.end();
@@ -248,31 +257,52 @@ async function ingest(payments: number, subscriptions: number): Promise<number> 
 
 /** Runs the sync section; `log` reports progress. */
 export async function benchSync(
-  options: { samples?: number; payments?: number; log?: (m: string) => void } = {},
+  options: { samples?: number; payments?: number; rounds?: number; log?: (m: string) => void } = {},
 ): Promise<SyncBenchFigures> {
   const log = options.log ?? (() => undefined);
   const samples = options.samples ?? 200;
-  const payments = options.payments ?? 1000;
+  const payments = options.payments ?? Number(process.env.BENCH_SYNC_PAYMENTS ?? 1000);
+  const rounds = options.rounds ?? Number(process.env.BENCH_SYNC_ROUNDS ?? 3);
+  const ingestFigures = async () => {
+    // Alternated rounds, medians: on a shared machine one pair of runs differs by more than
+    // the effect measured.
+    const without: number[] = [];
+    const withSubs: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      log(`sync: ingest round ${r + 1}/${rounds}`);
+      without.push(await ingest(payments, 0));
+      withSubs.push(await ingest(payments, 100));
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    return {
+      payments,
+      rounds,
+      withoutSubscriptionsPerSecond: median(without),
+      with100SubscriptionsPerSecond: median(withSubs),
+      relativeChange: Math.round((median(withSubs) / median(without) - 1) * 1000) / 1000,
+      runs: { without, with100: withSubs },
+    };
+  };
+  if (process.env.BENCH_SYNC_ONLY === "ingest") {
+    const empty = summary([0]);
+    return {
+      latency1000OnOneClientMs: empty,
+      latency1000On100ClientsMs: empty,
+      fanout100ClientsMs: empty,
+      ingest: await ingestFigures(),
+    };
+  }
   log("sync: latency, 1,000 subscriptions on one client");
   const latency1000OnOneClientMs = await latency(1, samples);
   log("sync: latency, 1,000 subscriptions on 100 clients");
   const latency1000On100ClientsMs = await latency(100, samples);
   log("sync: fan-out to 100 clients");
   const fanout100ClientsMs = await fanout(Math.min(samples, 50));
-  log("sync: ingest without subscriptions");
-  const without = await ingest(payments, 0);
-  log("sync: ingest with 100 subscriptions");
-  const withSubs = await ingest(payments, 100);
   return {
     latency1000OnOneClientMs,
     latency1000On100ClientsMs,
     fanout100ClientsMs,
-    ingest: {
-      payments,
-      withoutSubscriptionsPerSecond: without,
-      with100SubscriptionsPerSecond: withSubs,
-      relativeChange: Math.round((withSubs / without - 1) * 1000) / 1000,
-    },
+    ingest: await ingestFigures(),
   };
 }
 

@@ -26,7 +26,12 @@ let updates = 0;
 for (let s = 0; s < Number(subscriptionCount); s++) {
   clients[s % clients.length].onUpdate(
     api.transactions.listForUser,
-    { userId: users[s % users.length], paginationOpts: { numItems: 5 + (s % 10), cursor: null } },
+    // Distinct subscriptions: customer s % 10, page size 5 + floor(s / 10) (a client would
+    // merge identical ones into one).
+    {
+      userId: users[s % users.length],
+      paginationOpts: { numItems: 5 + Math.floor(s / users.length), cursor: null },
+    },
     () => {
       updates += 1;
       if (!first.has(s)) {

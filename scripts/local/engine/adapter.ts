@@ -538,6 +538,8 @@ export interface RangeRead {
 /** Collects the reads of one tracked transaction (and the journal of its `.paginate()`). */
 export interface ReadRecorder {
   snapshotTs: bigint | null;
+  /** When its transaction started (took the lock), `performance.now()`. */
+  startedAt: number | null;
   entries: ReadEntry[];
   /** The end cursor a re-execution's page must stop at (the query journal), if any. */
   journalIn: string | null;
@@ -814,6 +816,7 @@ export function indexedDatabaseClass(Base: StockDatabaseFakeClass) {
         // The top-level transaction of a tracked query holds the lock from here: it reads the
         // state as of the last commit.
         recorder.snapshotTs = this.#hooks.currentTs();
+        recorder.startedAt = performance.now();
       }
       super.startTransaction();
     }

@@ -52,6 +52,8 @@ export type TrackedRun<T> = {
   reads: ReadEntry[];
   /** The commit timestamp whose state it read. */
   snapshotTs: bigint;
+  /** How long its transaction held the engine (no other transaction ran meanwhile). */
+  transactionMs: number;
   /** The end cursor of its `.paginate()` page, to pass back on re-execution (null: none). */
   journal: string | null;
 } & ({ ok: true; value: T } | { ok: false; error: unknown });
@@ -275,6 +277,7 @@ export function createLocalEngine<Schema extends GenericSchema>(
     trackReads: async <T>(fn: () => Promise<T>, journal: string | null = null) => {
       const recorder: ReadRecorder = {
         snapshotTs: null,
+        startedAt: null,
         entries: [],
         journalIn: journal,
         journalOut: undefined,
@@ -289,6 +292,7 @@ export function createLocalEngine<Schema extends GenericSchema>(
         ...outcome,
         reads: recorder.entries,
         snapshotTs: recorder.snapshotTs ?? lastCommitTs(global),
+        transactionMs: recorder.startedAt === null ? 0 : performance.now() - recorder.startedAt,
         journal: recorder.journalOut ?? null,
       };
     },

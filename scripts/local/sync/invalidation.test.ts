@@ -219,3 +219,23 @@ test("results are sent at one timestamp only when all of them hold there", async
     await engine.close();
   }
 });
+
+test("re-runs over their budget are spaced out (between 100 ms and 2 s), not under it", async () => {
+  const engine = createLocalEngine(schema, modules, { dataDir: null, log: () => {} });
+  const tight = new QueryHub({ engine, t: engine.t }, new PublicFunctions(modules), 1e-9);
+  const loose = new QueryHub({ engine, t: engine.t }, new PublicFunctions(modules), 0.5);
+  const subscriber = { invalidated: () => undefined };
+  try {
+    expect(tight.rerunDelayMs()).toBe(0); // nothing ran yet
+    for (const hub of [tight, loose]) {
+      await hub.refresh(hub.acquire(subscriber, "app:countOf", [{ owner: "s" }], null, null));
+    }
+    expect(tight.rerunDelayMs()).toBeGreaterThanOrEqual(100);
+    expect(tight.rerunDelayMs()).toBeLessThanOrEqual(2000);
+    expect(loose.rerunDelayMs()).toBe(0);
+  } finally {
+    tight.close();
+    loose.close();
+    await engine.close();
+  }
+});

@@ -96,21 +96,24 @@ export type CallOutcome =
   | { success: true; value: JSONValue }
   | { success: false; errorMessage: string; errorData?: JSONValue };
 
+/**
+ * A `Transition` message. `modifications` are JSON texts: a query's state is serialized once
+ * and spliced into the message of every session subscribed to it (`modificationText`).
+ */
 export function transitionMessage(
   start: StateVersion,
   end: StateVersion,
-  modifications: StateModification[],
+  modifications: readonly string[],
 ): string {
-  const version = (v: StateVersion) => ({
-    querySet: v.querySet,
-    identity: v.identity,
-    ts: encodeTs(v.ts),
-  });
-  return JSON.stringify({
-    type: "Transition",
-    startVersion: version(start),
-    endVersion: version(end),
-    modifications,
-    serverTs: Date.now(),
-  });
+  const version = (v: StateVersion) =>
+    JSON.stringify({ querySet: v.querySet, identity: v.identity, ts: encodeTs(v.ts) });
+  return (
+    `{"type":"Transition","startVersion":${version(start)},"endVersion":${version(end)},` +
+    `"modifications":[${modifications.join(",")}],"serverTs":${Date.now()}}`
+  );
+}
+
+/** The JSON text of a modification: `stateText` (a JSON object without `queryId`) for `queryId`. */
+export function modificationText(queryId: number, stateText: string): string {
+  return `{"queryId":${queryId},${stateText.slice(1)}`;
 }

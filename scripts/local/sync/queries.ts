@@ -100,7 +100,13 @@ export type Outcome =
   | { success: true; value: JSONValue; ts: bigint }
   | { success: false; errorMessage: string; errorData?: JSONValue };
 
+/** Bounds of the wait of invalidated queries while re-runs are over their budget. */
+export const MIN_DEFER_MS = 100;
+export const MAX_DEFER_MS = 2000;
+
 export class QueryHub {
+  /** Re-runs' time in the engine over the last second (see `rerunDelayMs`). */
+  private spent: Array<{ at: number; ms: number }> = [];
   private readonly shared = new Map<string, QueryInstance>();
   private readonly index = new ReadSetIndex<QueryInstance>();
   /** Commits since the oldest running execution started (see the file comment). */
@@ -114,6 +120,13 @@ export class QueryHub {
   constructor(
     private readonly backend: ClientApiBackend,
     private readonly functions: PublicFunctions,
+    /**
+     * Share of the engine's time (over the last second) that queries re-run for subscribers
+     * may take before further re-runs are spaced out (`rerunDelayMs`): under a heavy write
+     * load, subscriptions then get fewer, coalesced updates instead of slowing the writes down.
+     * 1 disables it.
+     */
+    private readonly rerunBudget = 0.05,
   ) {
     this.unsubscribe = backend.engine.onChanges((commit) => this.onCommit(commit));
   }
@@ -212,12 +225,29 @@ export class QueryHub {
       }
       instance.result = { state, text: JSON.stringify(state) };
       instance.validFrom = run.snapshotTs;
+      this.spent.push({ at: performance.now(), ms: run.transactionMs });
       instance.invalidAt = this.firstTouch(run.reads, run.snapshotTs, start);
       if (instance.subscribers.size > 0) this.index.set(instance, run.reads);
     } finally {
       this.running.delete(token);
       this.trimLog();
     }
+  }
+
+  /**
+   * 0 while re-runs took less than their budget over the last second; else how long to wait so
+   * that their time over the window comes back to the budget (100 ms to 2 s), during which
+   * further commits coalesce into one re-run per query.
+   */
+  rerunDelayMs(): number {
+    if (this.rerunBudget >= 1) return 0;
+    const since = performance.now() - 1000;
+    while (this.spent.length > 0 && this.spent[0].at < since) this.spent.shift();
+    let total = 0;
+    for (const s of this.spent) total += s.ms;
+    const allowed = this.rerunBudget * 1000;
+    if (total <= allowed) return 0;
+    return Math.min(MAX_DEFER_MS, Math.max(MIN_DEFER_MS, (total / allowed - 1) * 1000));
   }
 
   private firstTouch(reads: readonly ReadEntry[], snapshotTs: bigint, start: number) {

@@ -32,6 +32,11 @@ export interface SyncServerOptions {
   verifyToken?: TokenVerifier;
   /** How often each socket gets a `Ping` (the client reconnects after 60 s of silence). */
   pingIntervalMs?: number;
+  /**
+   * Share of the engine's time re-runs for subscribers may take before they are spaced out
+   * (default 0.05; 1: never). See `QueryHub`.
+   */
+  rerunBudget?: number;
   /** How many mutation outcomes are kept for re-sent mutations (oldest dropped first). */
   mutationMemory?: number;
   /** Extra HTTP routes tried before the client API (return true when answered). */
@@ -59,7 +64,7 @@ export async function startSyncServer(
   const log = options.log ?? ((message: string) => console.warn(message));
   const verifyToken = options.verifyToken ?? refuseTokens;
   const functions = new PublicFunctions(options.modules ?? modulesIn(CONVEX_DIR));
-  const hub = new QueryHub(backend, functions);
+  const hub = new QueryHub(backend, functions, options.rerunBudget);
   const mutations = new MutationMemory(options.mutationMemory ?? 10_000);
   const sessions = new Set<SyncSession>();
   const sockets = new Set<WebSocket>();

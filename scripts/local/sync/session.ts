@@ -17,6 +17,7 @@ import type WebSocket from "ws";
 import type { JSONValue } from "convex/values";
 import {
   encodeTs,
+  modificationText,
   transitionMessage,
   type AddQuery,
   type ClientMessage,
@@ -30,7 +31,7 @@ import {
   type QueryInstance,
   type Subscriber,
 } from "./queries";
-import type { StateModification, StateVersion } from "./protocol";
+import type { StateVersion } from "./protocol";
 
 /** Verifies a client's JWT and builds its identity; throws with the reason to report. */
 export type TokenVerifier = (token: string) => Promise<Identity>;
@@ -147,12 +148,13 @@ export class SyncSession {
   private scheduleFlush(): void {
     if (this.flushQueued || this.closed) return;
     this.flushQueued = true;
-    this.detached(() =>
+    const flush = () =>
       this.enqueue(async () => {
         this.flushQueued = false;
         await this.flush(0n);
-      }),
-    );
+      });
+    const delay = this.hub.rerunDelayMs();
+    this.detached(() => (delay === 0 ? flush() : void setTimeout(flush, delay)));
   }
 
   private async handle(message: ClientMessage): Promise<void> {
@@ -347,16 +349,15 @@ export class SyncSession {
   }
 
   private transition(ts: bigint, always: boolean): void {
-    const modifications: StateModification[] = this.removed.map((queryId) => ({
-      type: "QueryRemoved",
-      queryId,
-    }));
+    const modifications = this.removed.map((queryId) =>
+      JSON.stringify({ type: "QueryRemoved", queryId }),
+    );
     this.removed = [];
     for (const sub of this.subs.values()) {
       const result = sub.instance.result!;
       if (result.text === sub.sentText) continue;
       sub.sentText = result.text;
-      modifications.push({ ...result.state, queryId: sub.queryId });
+      modifications.push(modificationText(sub.queryId, result.text));
     }
     const end: StateVersion = { querySet: this.querySet, identity: this.identityVersion, ts };
     const start = this.sent;
