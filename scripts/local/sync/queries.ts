@@ -226,7 +226,10 @@ export class QueryHub {
       }
       instance.result = { state, text: JSON.stringify(state) };
       // Only re-runs count against the budget (a first run answers a client's request).
-      if (rerun) this.spent.push({ at: performance.now(), ms: run.transactionMs });
+      if (rerun) {
+        this.spent.push({ at: performance.now(), ms: run.transactionMs });
+        if (this.spent.length > 10_000) this.spent.splice(0, 5_000); // trimmed by age in rerunDelayMs
+      }
       instance.validFrom = run.snapshotTs;
       instance.invalidAt = this.firstTouch(run.reads, run.snapshotTs, start);
       if (instance.subscribers.size > 0) this.index.set(instance, run.reads);
