@@ -374,6 +374,22 @@ describe("connections", () => {
     expect(range.last()).toHaveLength(2);
   });
 
+  test("the client survives the server restarting on the same port", async () => {
+    const c = client();
+    const range = watch<Note[]>(c, api.app.range, { min: 0, max: 10, limit: 5 });
+    await range.until((v) => v.length === 0);
+    const port = server.port;
+    await server.close();
+    await engine.t.mutation(api.app.add, { owner: "r", n: 1 }); // while nothing serves clients
+    server = await startSyncServer(
+      { engine, t: engine.t },
+      { port, modules, log: () => undefined },
+    );
+    await range.until((v) => v.length === 1, "the write made while the server was down");
+    await c.mutation(api.app.add, { owner: "r", n: 2 });
+    expect(range.last()).toHaveLength(2);
+  });
+
   test("a mutation whose response was lost runs once and resolves after the reconnect", async () => {
     const c = client();
     const stop = engine.onChanges((commit) => {
