@@ -510,6 +510,25 @@ describe("the wire protocol", () => {
     ws.close();
   });
 
+  test("an expired token ends the connection with an AuthError (the client then re-authenticates)", async () => {
+    const { ws, got, send } = await raw();
+    const closed = new Promise((r) => ws.once("close", r));
+    send({
+      type: "Authenticate",
+      tokenType: "User",
+      value: await issuer.token("u", {}, 2),
+      baseVersion: 0,
+    });
+    send({ type: "ModifyQuerySet", baseVersion: 0, newVersion: 1, modifications: [] });
+    await eventually(() => transitions(got).length === 2, "auth confirmed, then the query set");
+    expect(transitions(got)[0].endVersion.identity).toBe(1);
+    await closed;
+    expect(got.find((m) => m.type === "AuthError")).toMatchObject({
+      authUpdateAttempted: false,
+      baseVersion: 1,
+    });
+  });
+
   test("the identity version rises on each accepted Authenticate only", async () => {
     const { ws, got, send } = await raw();
     send({ type: "Authenticate", tokenType: "User", value: "garbage", baseVersion: 0 });

@@ -13,6 +13,7 @@
  * - `Remove` is answered by `QueryRemoved`; unchanged results are not sent again.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
+import { decodeJwt } from "jose";
 import type WebSocket from "ws";
 import type { JSONValue } from "convex/values";
 import {
@@ -84,6 +85,7 @@ export class SyncSession {
   private flushQueued = false;
   private closed = false;
   private readonly pinger: NodeJS.Timeout;
+  private expiry: NodeJS.Timeout | null = null;
   /**
    * Runs a function in the context the session was created in. Commits are reported from inside
    * the transaction that made them (a scheduled function of a component, say): work they start
@@ -124,6 +126,7 @@ export class SyncSession {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.pinger);
+    if (this.expiry !== null) clearTimeout(this.expiry);
     for (const sub of this.subs.values()) this.hub.release(sub, sub.instance);
     this.subs.clear();
   }
@@ -258,6 +261,7 @@ export class SyncSession {
     }
     this.identity = identity;
     this.identityVersion = message.baseVersion + 1;
+    this.expireAt(message.tokenType === "User" ? message.value : undefined);
     // Every query runs again as the new identity (another instance of it).
     for (const [queryId, sub] of this.subs) {
       this.hub.release(sub, sub.instance);
@@ -266,6 +270,34 @@ export class SyncSession {
       this.subs.set(queryId, fresh);
     }
     await this.flush(0n);
+  }
+
+  /**
+   * When the token expires, as a deployment does: an `AuthError` (not in answer to an
+   * `Authenticate`), then the connection closes; the client fetches a fresh token and
+   * reconnects with it.
+   */
+  private expireAt(token: string | undefined): void {
+    if (this.expiry !== null) clearTimeout(this.expiry);
+    this.expiry = null;
+    const exp = token === undefined ? undefined : decodeJwt(token).exp;
+    if (exp === undefined) return;
+    // (setTimeout's limit is ~24.8 days; a longer-lived token is checked again then.)
+    const delay = Math.min(Math.max(0, exp * 1000 - Date.now()), 2 ** 31 - 1);
+    this.expiry = setTimeout(() => {
+      if (Date.now() < exp * 1000) return this.expireAt(token);
+      this.send(
+        JSON.stringify({
+          type: "AuthError",
+          error: "The token expired.",
+          baseVersion: this.identityVersion,
+          authUpdateAttempted: false,
+        }),
+      );
+      this.ws.close(1000, "token expired");
+      this.close();
+    }, delay);
+    this.expiry.unref();
   }
 
   private async mutation(message: RequestMessage) {
