@@ -185,15 +185,15 @@ export function createLocalEngine<Schema extends GenericSchema>(
     chunkLoad: options.indexChunkLoad,
     reads: () => readContext.getStore(),
     currentTs: () => lastCommitTs(global),
-    onChanges: (component, ts, changes) => {
-      if (changeListeners.size === 0) return;
-      const commit = { component, ts: ts ?? lastCommitTs(global), changes };
-      for (const listener of changeListeners) listener(commit);
-    },
+    // `onChanges` is set while someone listens (old versions are only looked up then).
     onCommit: (db, commitTs, writes) => {
       persistence?.record(commitTs, db._componentPath, db._nextDocId, db._lastCreationTime, writes);
       counter?.record(db._componentPath, writes);
     },
+  };
+  const reportChanges: NonNullable<EngineHooks["onChanges"]> = (component, ts, changes) => {
+    const commit = { component, ts: ts ?? lastCommitTs(global), changes };
+    for (const listener of changeListeners) listener(commit);
   };
   const dbs = new Map<string, IndexedDatabase>();
 
@@ -298,7 +298,11 @@ export function createLocalEngine<Schema extends GenericSchema>(
     },
     onChanges: (listener) => {
       changeListeners.add(listener);
-      return () => changeListeners.delete(listener);
+      hooks.onChanges = reportChanges;
+      return () => {
+        changeListeners.delete(listener);
+        if (changeListeners.size === 0) delete hooks.onChanges;
+      };
     },
     lastCommitTs: () => lastCommitTs(global),
     resumeScheduledFunctions: async () => {
