@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- [--data FILE.csv] [--sizes 10000,100000,1000000] [--probes 300]
- *   [--ingest 1000] [--only scoring,features,density,ingest,hot,busy,inline,crash,rules]
+ *   [--ingest 1000] [--only scoring,features,density,ingest,hot,busy,inline,crash,rules,sync]
  *   [--crash-rounds 5] [--json OUT.json]`
  *
  * Measures the running system, on the local engine (sections in `scripts/bench/`):
@@ -15,6 +15,8 @@
  * - busy: another customer's POST to decision while one customer posts 500 payments in 15 s.
  * - inline: `Prefer: wait=5` round trips at concurrency 1.
  * - crash: kill -9, SIGTERM, Ctrl-C and SIGTERM to npm under load, restarted: payments lost.
+ * - sync (`scripts/bench/sync.ts`): the Convex client protocol in local mode: commit to client
+ *   callback with 1,000 subscriptions, fan-out to 100 clients, ingest with 100 subscriptions.
  * - rules (`scripts/benchRules.ts`): what 50 active rules over 5 lists of 100,000 items add to
  *   recording a decision, and backtest throughput (`--backtest 100000`).
  */
@@ -26,6 +28,7 @@ import { benchDensity } from "./bench/density";
 import { benchBusyCustomer, benchHotTerminal, benchIngest, benchInline } from "./bench/ingest";
 import { scoringAtSize, STEPS, type ScoringResult, type SizeResult } from "./bench/scoring";
 import { benchRules } from "./benchRules";
+import { benchSync } from "./bench/sync";
 import { parseArgs } from "./ml/args";
 import { readTransactionsCsv } from "./ml/csv";
 import { resolveDataPath } from "./ml/dataset";
@@ -40,7 +43,7 @@ async function main() {
     probes: "300",
     ingest: "1000",
     /** Sections to run. */
-    only: "scoring,features,density,ingest,hot,busy,inline,crash,rules",
+    only: "scoring,features,density,ingest,hot,busy,inline,crash,rules,sync",
     "crash-rounds": "5",
     /** Payments the rules section backtests. */
     backtest: "100000",
@@ -194,6 +197,27 @@ async function main() {
         `${r.signal.padEnd(7)} to ${r.target.padEnd(5)} x${r.trials}: ${r.lost} lost of ${r.acknowledged} acknowledged, lock left ${r.lockLeft}, restart ${r.restartMsMax} ms, pending decided ${r.restartToScoredMsMax} ms after it`,
       );
     }
+  }
+
+  if (only.has("sync")) {
+    log("sync: the Convex client protocol in local mode");
+    const sync = await benchSync({ log });
+    result.sync = sync;
+    const f = (x: { p50: number; p95: number; max: number }) =>
+      `p50 ${x.p50} ms, p95 ${x.p95} ms, max ${x.max} ms`;
+    console.log("\nLive updates (local mode's sync protocol, the real ConvexClient)");
+    console.log(
+      `commit -> callback, 1,000 subscriptions on one client: ${f(sync.latency1000OnOneClientMs)}`,
+    );
+    console.log(
+      `commit -> callback, 1,000 subscriptions on 100 clients: ${f(sync.latency1000On100ClientsMs)}`,
+    );
+    console.log(
+      `100 clients on one list, until the last has a write: ${f(sync.fanout100ClientsMs)}`,
+    );
+    console.log(
+      `ingest with 100 live subscriptions: ${sync.ingest.with100SubscriptionsPerSecond} vs ${sync.ingest.withoutSubscriptionsPerSecond} payments/s without (${sync.ingest.relativeChange})`,
+    );
   }
 
   if (args.str("json")) {

@@ -39,7 +39,8 @@ async function start(): Promise<{ server: ChildProcess; output: () => string }> 
   server.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
   server.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const deadline = Date.now() + 60_000;
-  while (!output.includes("/api/v1")) {
+  // The last line printed at start: everything above it is in the output by then.
+  while (!output.includes("  try: curl")) {
     if (Date.now() > deadline || server.exitCode !== null) throw new Error(output);
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -10,6 +10,7 @@ import type { Server } from "node:http";
 import { startLocalBackend, type LocalBackend } from "./backend";
 import { DEFAULT_DATA_DIR } from "./engine";
 import { serveHttp } from "./httpBridge";
+import { startClientApi } from "./sync";
 
 const DEFAULT_API_KEY = "dev-key";
 
@@ -28,6 +29,7 @@ async function main() {
   const backend = await startLocalBackend({ dataDir, fresh: args.str("fresh") === "true" });
   const server = await serveHttp(backend.t, port, { flush: () => backend.flush() });
   const url = `http://127.0.0.1:${port}`;
+  const clientApi = await startClientApi(backend, { httpServer: server, httpUrl: url, dataDir });
   // The app's own documents (the components' bookkeeping is not data a user stored).
   const stored = backend.engine.stats().components[""]?.documents ?? 0;
 
@@ -44,9 +46,11 @@ async function main() {
   console.log(
     `  explanations: ${process.env.HF_TOKEN ? "Hugging Face LLM" : "template (set HF_TOKEN for the LLM)"}`,
   );
+  console.log(`  client API (ConvexClient, ConvexReactClient): ${clientApi.url}`);
+  if (clientApi.auth.issuer) console.log(`  dev token: curl -s '${url}/dev/token?role=analyst'`);
   console.log(`  try: curl -s -H "Authorization: Bearer ${apiKey}" ${url}/api/v1/transactions`);
 
-  stopOnSignals(server, backend);
+  stopOnSignals(server, backend, () => clientApi.close());
 }
 
 /** How long a stop waits for requests in flight before it closes their connections. */
@@ -60,7 +64,7 @@ const DRAIN_MS = 5_000;
  * start. Run as `node --import tsx` (not the `tsx` CLI, which SIGKILLs a child that does not
  * exit within ~60 ms of a relayed signal).
  */
-function stopOnSignals(server: Server, backend: LocalBackend) {
+function stopOnSignals(server: Server, backend: LocalBackend, closeClientApi: () => Promise<void>) {
   let stopping: Promise<void> | null = null;
   // A second signal (or the parent check firing again) waits for the same stop.
   const stop = (reason: string) => (stopping ??= stopNow(reason));
@@ -69,6 +73,8 @@ function stopOnSignals(server: Server, backend: LocalBackend) {
     // Until the data is closed: a closed server and unref'd timers would otherwise let the
     // event loop run dry and end the process halfway through (with the directory locked).
     setInterval(() => undefined, 1_000);
+    // Client sockets are cut at once: clients reconnect to the next run.
+    await Promise.race([closeClientApi(), new Promise((resolve) => setTimeout(resolve, 1_000))]);
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     const drained = await Promise.race([

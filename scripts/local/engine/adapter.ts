@@ -148,6 +148,7 @@ export interface StockDatabaseFake {
   _schema: { schemaValidation: boolean; tables: Map<string, ExportedTable> } | null;
   get(tableName: string | undefined, id: string): Doc | null;
   commit(commitTs?: bigint | null): void;
+  startTransaction(): void;
   rollbackWrites(): void;
   stashWrites(): Writes[];
   restoreWrites(stashed: Writes[]): void;
@@ -491,6 +492,72 @@ export interface EngineHooks {
   verify: boolean;
   /** Chunk load of the ordered indexes (tests use tiny ones to exercise splits). */
   chunkLoad?: number;
+  /** The read recorder of the code now running, if it is tracked (`engine.trackReads`). */
+  reads?: () => ReadRecorder | undefined;
+  /** The last commit timestamp (a tracked transaction's snapshot). */
+  currentTs?: () => bigint;
+  /** After a top-level commit: every written document with its old and new version. */
+  onChanges?: (componentPath: string, commitTs: bigint | null, changes: DocChange[]) => void;
+}
+
+/** One written document of a commit: its version before and after (null: absent). */
+export interface DocChange {
+  id: string;
+  table: string;
+  old: Doc | null;
+  new: Doc | null;
+}
+
+/**
+ * What a tracked transaction read, as the sync server needs it to decide which commits change
+ * its result: documents fetched by id, index ranges as far as they were actually walked, and
+ * whole tables (search, count, full scans of stock code).
+ */
+export type ReadEntry =
+  | { kind: "doc"; component: string; id: string }
+  | { kind: "table"; component: string; table: string }
+  | RangeRead;
+
+/** An index range walked in index order; `last` is the last document looked at. */
+export interface RangeRead {
+  kind: "range";
+  component: string;
+  table: string;
+  compare: (a: Doc, b: Doc) => number;
+  lower: (doc: Doc) => boolean;
+  upper: (doc: Doc) => boolean;
+  descending: boolean;
+  /** For a page: the page cursor's position (documents at or before it were not read). */
+  after: ((doc: Doc) => number) | null;
+  /** The last document the walk yielded (null: none yet). */
+  last: Doc | null;
+  /** The walk reached the end of the range: everything in it was read. */
+  complete: boolean;
+}
+
+/** Collects the reads of one tracked transaction (and the journal of its `.paginate()`). */
+export interface ReadRecorder {
+  snapshotTs: bigint | null;
+  /** When its transaction started (took the lock), `performance.now()`. */
+  startedAt: number | null;
+  entries: ReadEntry[];
+  /** The end cursor a re-execution's page must stop at (the query journal), if any. */
+  journalIn: string | null;
+  /** The end cursor of this execution's page, to journal (undefined: no page). */
+  journalOut: string | null | undefined;
+}
+
+/** Whether `doc` (a version of a written document of `table`) lies in what `read` covered. */
+export function rangeCovers(read: RangeRead, doc: Doc): boolean {
+  if (!read.lower(doc) || read.upper(doc)) return false;
+  if (read.after !== null) {
+    const c = read.after(doc);
+    if (read.descending ? c >= 0 : c <= 0) return false;
+  }
+  if (read.complete) return true;
+  if (read.last === null) return false;
+  const c = read.compare(doc, read.last);
+  return read.descending ? c >= 0 : c <= 0;
 }
 
 export interface InitialState {
@@ -559,6 +626,7 @@ class QueryStream {
     private readonly source: MergedCursor | Doc[],
     private readonly filterFn: (doc: Doc) => boolean,
     private remaining: number,
+    private readonly read: RangeRead | null = null,
   ) {}
 
   next(): Doc | undefined {
@@ -567,8 +635,10 @@ class QueryStream {
       const doc = this.source.next();
       if (doc === undefined) {
         this.remaining = 0;
+        if (this.read !== null) this.read.complete = true;
         return undefined;
       }
+      if (this.read !== null) this.read.last = doc;
       if (this.filterFn(doc)) {
         this.remaining -= 1;
         return doc;
@@ -672,6 +742,11 @@ export function indexedDatabaseClass(Base: StockDatabaseFakeClass) {
 
     override get(tableName: string | undefined, id: string): Doc | null {
       this._validateId(tableName, id);
+      this.#hooks.reads?.()?.entries.push({ kind: "doc", component: this._componentPath, id });
+      return this.#getUntracked(id);
+    }
+
+    #getUntracked(id: string): Doc | null {
       const writes = this._writes;
       for (let i = writes.length - 1; i >= 0; i--) {
         const write = writes[i][id];
@@ -687,6 +762,14 @@ export function indexedDatabaseClass(Base: StockDatabaseFakeClass) {
         super.commit(commitTs); // nested: stock merges the layer into its parent
         return;
       }
+      const onChanges = this.#hooks.onChanges;
+      const olds =
+        onChanges === undefined
+          ? null
+          : Object.keys(layer).map((id) => {
+              const table = tableNameFromId(id);
+              return table === null ? null : (this.tables.get(table)?.get(id) ?? null);
+            });
       const scratch: Record<string, Doc> = Object.create(null) as Record<string, Doc>;
       this.#scratch = scratch;
       try {
@@ -713,6 +796,29 @@ export function indexedDatabaseClass(Base: StockDatabaseFakeClass) {
       }
       this.#endTopLevelTransaction();
       if (applied.length > 0) this.#hooks.onCommit(this, commitTs, applied);
+      if (onChanges !== undefined && olds !== null && applied.length > 0) {
+        onChanges(
+          this._componentPath,
+          commitTs,
+          applied.map(([id, doc], k) => ({
+            id,
+            table: tableNameFromId(id)!,
+            old: olds[k],
+            new: doc,
+          })),
+        );
+      }
+    }
+
+    override startTransaction(): void {
+      const recorder = this.#hooks.reads?.();
+      if (recorder !== undefined && recorder.snapshotTs === null && this.#hooks.currentTs) {
+        // The top-level transaction of a tracked query holds the lock from here: it reads the
+        // state as of the last commit.
+        recorder.snapshotTs = this.#hooks.currentTs();
+        recorder.startedAt = performance.now();
+      }
+      super.startTransaction();
     }
 
     override rollbackWrites(): void {
@@ -744,6 +850,9 @@ export function indexedDatabaseClass(Base: StockDatabaseFakeClass) {
       }
       // The whole table, in the order stock enumerates it: committed ids in insertion order,
       // then ids first written by pending layers, oldest layer first.
+      this.#hooks
+        .reads?.()
+        ?.entries.push({ kind: "table", component: this._componentPath, table: tableName });
       const ids = new Set<string>(this.tables.get(tableName)?.docs.keys() ?? []);
       for (const layer of this._writes) {
         for (const id of Object.keys(layer)) {
@@ -751,7 +860,7 @@ export function indexedDatabaseClass(Base: StockDatabaseFakeClass) {
         }
       }
       for (const id of ids) {
-        const doc = this.get(tableName, id);
+        const doc = this.#getUntracked(id);
         if (doc !== null) callback(doc);
       }
     }
@@ -827,7 +936,8 @@ export function indexedDatabaseClass(Base: StockDatabaseFakeClass) {
       if (query.source.type === "Search") return super.startQuery(query);
       const plan = this.#plan(query);
       const { filterFn, limit } = plan.resolved;
-      let stream = new QueryStream(this.#cursor(plan), filterFn, limit ?? Infinity);
+      const read = this.#rangeRead(plan, null);
+      let stream = new QueryStream(this.#cursor(plan), filterFn, limit ?? Infinity, read);
       if (this.#hooks.verify) {
         const mine: Doc[] = [];
         for (let d = stream.next(); d !== undefined; d = stream.next()) mine.push(d);
@@ -838,6 +948,7 @@ export function indexedDatabaseClass(Base: StockDatabaseFakeClass) {
           );
         }
         stream = new QueryStream(mine, filterFn, Infinity);
+        if (read !== null) read.complete = true;
       }
       const id = this._nextQueryId;
       this._nextQueryId += 1;
@@ -852,7 +963,46 @@ export function indexedDatabaseClass(Base: StockDatabaseFakeClass) {
       return value === undefined ? { value: null, done: true } : { value, done: false };
     }
 
-    override paginate(args: PaginateArgs): PaginateResult {
+    /** Records a walk of the plan's range for a tracked transaction (null: not tracked). */
+    #rangeRead(plan: QueryPlan, after: ((doc: Doc) => number) | null): RangeRead | null {
+      const recorder = this.#hooks.reads?.();
+      if (recorder === undefined) return null;
+      const read: RangeRead = {
+        kind: "range",
+        component: this._componentPath,
+        table: plan.table,
+        compare: plan.index.compare,
+        lower: plan.lower,
+        upper: plan.upper,
+        descending: plan.descending,
+        after,
+        last: null,
+        complete: false,
+      };
+      recorder.entries.push(read);
+      return read;
+    }
+
+    override paginate(requested: PaginateArgs): PaginateResult {
+      // A re-executed subscription's page ends where its first execution's page ended (the
+      // query journal), so that reactive pages stay contiguous.
+      const recorder = this.#hooks.reads?.();
+      const journaled =
+        recorder !== undefined && recorder.journalIn !== null && !requested.endCursor;
+      const args = journaled ? { ...requested, endCursor: recorder.journalIn } : requested;
+      const result = this.#paginate(args);
+      if (recorder !== undefined && recorder.journalOut === undefined) {
+        recorder.journalOut = args.endCursor ?? result.continueCursor;
+      }
+      if (journaled && args.endCursor !== "_end_cursor" && result.pageStatus === null) {
+        // Stock ends a bounded page with "_end_cursor" when the document at the end cursor was
+        // deleted; a deployment keeps the page's end where the journal put it.
+        return { ...result, continueCursor: args.endCursor!, isDone: false };
+      }
+      return result;
+    }
+
+    #paginate(args: PaginateArgs): PaginateResult {
       if (args.query.source.type === "Search") return super.paginate(args);
       const plan = this.#plan(args.query);
       const { cursor, endCursor, pageSize, maximumRowsRead, maximumBytesRead } = args;
@@ -872,17 +1022,24 @@ export function indexedDatabaseClass(Base: StockDatabaseFakeClass) {
       const window: Doc[] = [];
       if (cursor !== "_end_cursor") {
         const cursorTuple = cursorKeys === null ? null : pad(cursorKeys);
-        const stream = this.#cursor(
-          plan,
-          cursorTuple === null ? undefined : (doc) => comparePrefix(getters, doc, cursorTuple),
-        );
+        const cursorCmp =
+          cursorTuple === null ? undefined : (doc: Doc) => comparePrefix(getters, doc, cursorTuple);
+        const stream = this.#cursor(plan, cursorCmp);
+        const read = this.#rangeRead(plan, cursorCmp ?? null);
+        const track = (doc: Doc | undefined): Doc | undefined => {
+          if (read !== null) {
+            if (doc === undefined) read.complete = true;
+            else read.last = doc;
+          }
+          return doc;
+        };
         const endTuple = endKeys === null ? null : pad(endKeys);
         const sign = plan.descending ? -1 : 1;
         let rows = 0;
         let bytes = 0;
         let matched = 0;
         // Collect what stock's page loop would look at, in the same order, with the same stops.
-        for (let doc = stream.next(); doc !== undefined; doc = stream.next()) {
+        for (let doc = track(stream.next()); doc !== undefined; doc = track(stream.next())) {
           window.push(doc);
           if (endTuple !== null && comparePrefix(getters, doc, endTuple) * sign >= 0) break;
           rows += 1;
@@ -895,7 +1052,7 @@ export function indexedDatabaseClass(Base: StockDatabaseFakeClass) {
           }
           if (plan.resolved.filterFn(doc)) matched += 1;
           if (!endCursor && matched >= pageSize) {
-            const lookahead = stream.next(); // tells stock whether this was the last document
+            const lookahead = track(stream.next()); // tells stock whether this was the last document
             if (lookahead !== undefined) window.push(lookahead);
             break;
           }

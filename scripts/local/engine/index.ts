@@ -11,6 +11,7 @@
  * (the root and those registered later) replaced by indexed storage (adapter.ts), and with
  * committed transactions logged to `dataDir` (persistence.ts). See README.md.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { fileURLToPath } from "node:url";
 import { convexTest, type TestConvex } from "convex-test";
 import type { FunctionReference, GenericSchema, SchemaDefinition } from "convex/server";
@@ -27,13 +28,35 @@ import {
   SCHEDULED_FUNCTIONS_TABLE,
   unfinishedJob,
   withEngineModule,
+  type DocChange,
   type EngineHooks,
   type IndexedDatabase,
+  type ReadEntry,
+  type ReadRecorder,
 } from "./adapter";
 import type { Doc } from "./keys";
 import { Persistence, type PersistenceStats, type StateView } from "./persistence";
 
-export { CONVEX_TEST_VERSION } from "./adapter";
+export { CONVEX_TEST_VERSION, rangeCovers } from "./adapter";
+export type { DocChange, RangeRead, ReadEntry } from "./adapter";
+
+/** A committed transaction's writes in one component (old and new version of each document). */
+export interface CommitChanges {
+  component: string;
+  ts: bigint;
+  changes: DocChange[];
+}
+
+/** The outcome of a tracked run (`trackReads`): its result or error, and what it read. */
+export type TrackedRun<T> = {
+  reads: ReadEntry[];
+  /** The commit timestamp whose state it read. */
+  snapshotTs: bigint;
+  /** How long its transaction held the engine (no other transaction ran meanwhile). */
+  transactionMs: number;
+  /** The end cursor of its `.paginate()` page, to pass back on re-execution (null: none). */
+  journal: string | null;
+} & ({ ok: true; value: T } | { ok: false; error: unknown });
 
 /** `<project>/.local`, the default data directory. */
 /** Jobs resumed per transaction. */
@@ -117,6 +140,16 @@ export interface LocalEngine<Schema extends GenericSchema> {
   resetWriteStats(): void;
   /** Checks every index of every table against the table's documents (for tests). */
   checkInvariants(): void;
+  /**
+   * Runs `fn` (one `t.query`) recording what its transaction reads: documents by id, index
+   * ranges as far as walked, whole tables. `journal` is the end cursor a previous execution's
+   * `.paginate()` page ended at (its page ends there again).
+   */
+  trackReads<T>(fn: () => Promise<T>, journal?: string | null): Promise<TrackedRun<T>>;
+  /** Calls `listener` synchronously after each top-level commit of each component. */
+  onChanges(listener: (commit: CommitChanges) => void): () => void;
+  /** The timestamp of the last committed transaction. */
+  lastCommitTs(): bigint;
 }
 
 export function createLocalEngine<Schema extends GenericSchema>(
@@ -145,13 +178,22 @@ export function createLocalEngine<Schema extends GenericSchema>(
         });
 
   const counter = options.countWrites ? new WriteCounter() : null;
+  const readContext = new AsyncLocalStorage<ReadRecorder>();
+  const changeListeners = new Set<(commit: CommitChanges) => void>();
   const hooks: EngineHooks = {
     verify: options.verify ?? false,
     chunkLoad: options.indexChunkLoad,
+    reads: () => readContext.getStore(),
+    currentTs: () => lastCommitTs(global),
+    // `onChanges` is set while someone listens (old versions are only looked up then).
     onCommit: (db, commitTs, writes) => {
       persistence?.record(commitTs, db._componentPath, db._nextDocId, db._lastCreationTime, writes);
       counter?.record(db._componentPath, writes);
     },
+  };
+  const reportChanges: NonNullable<EngineHooks["onChanges"]> = (component, ts, changes) => {
+    const commit = { component, ts: ts ?? lastCommitTs(global), changes };
+    for (const listener of changeListeners) listener(commit);
   };
   const dbs = new Map<string, IndexedDatabase>();
 
@@ -232,6 +274,37 @@ export function createLocalEngine<Schema extends GenericSchema>(
       return counter.stats();
     },
     resetWriteStats: () => counter?.reset(),
+    trackReads: async <T>(fn: () => Promise<T>, journal: string | null = null) => {
+      const recorder: ReadRecorder = {
+        snapshotTs: null,
+        startedAt: null,
+        entries: [],
+        journalIn: journal,
+        journalOut: undefined,
+      };
+      let outcome: { ok: true; value: T } | { ok: false; error: unknown };
+      try {
+        outcome = { ok: true, value: await readContext.run(recorder, fn) };
+      } catch (error) {
+        outcome = { ok: false, error };
+      }
+      return {
+        ...outcome,
+        reads: recorder.entries,
+        snapshotTs: recorder.snapshotTs ?? lastCommitTs(global),
+        transactionMs: recorder.startedAt === null ? 0 : performance.now() - recorder.startedAt,
+        journal: recorder.journalOut ?? null,
+      };
+    },
+    onChanges: (listener) => {
+      changeListeners.add(listener);
+      hooks.onChanges = reportChanges;
+      return () => {
+        changeListeners.delete(listener);
+        if (changeListeners.size === 0) delete hooks.onChanges;
+      };
+    },
+    lastCommitTs: () => lastCommitTs(global),
     resumeScheduledFunctions: async () => {
       let resumed = 0;
       for (const [path, db] of dbs) {
