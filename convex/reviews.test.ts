@@ -102,3 +102,23 @@ test("an analyst works the queue with the same rules as the REST API", async () 
   expect(audit[1].actor).toEqual(eve);
   expect(audit[3].actor).toEqual({ kind: "system", name: "scoring" });
 });
+
+test("the analyst functions check free text as the REST bodies do", async () => {
+  const { t, reviewId, asAnalyst } = await scenario();
+  for (const assignee of ["", "   ", "x".repeat(201)]) {
+    await expect(
+      asAnalyst.mutation(api.reviews.assign, { id: reviewId, assignee }),
+    ).rejects.toThrow(/assignee must be 1 to 200 characters/);
+  }
+  await expect(
+    asAnalyst.mutation(api.reviews.resolve, {
+      id: reviewId,
+      outcome: "approve",
+      note: "n".repeat(2001),
+    }),
+  ).rejects.toThrow(/note must be 1 to 2000 characters/);
+  const review = (await call(t, "GET", `/reviews/${reviewId}`)).body.review;
+  expect(review).toMatchObject({ status: "open", assignee: null });
+  await asAnalyst.mutation(api.reviews.assign, { id: reviewId, assignee: "  ada  " });
+  expect((await call(t, "GET", `/reviews/${reviewId}`)).body.review.assignee).toBe("ada");
+});

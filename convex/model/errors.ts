@@ -21,6 +21,7 @@ export const domainErrorCode = v.union(
   v.literal("rule_name_taken"),
   v.literal("rule_limit_reached"),
   v.literal("invalid_expression"),
+  v.literal("validation_failed"),
 );
 export type DomainErrorCode = Infer<typeof domainErrorCode>;
 

@@ -61,6 +61,7 @@ export const STATUS_BY_DOMAIN_CODE: Record<DomainErrorCode, number> = {
   rule_name_taken: 409,
   rule_limit_reached: 409,
   invalid_expression: 422,
+  validation_failed: 422,
 };
 
 /** The envelope's body for an error. */

@@ -1,3 +1,4 @@
+import { MAX_ASSIGNEE_LENGTH, MAX_NOTE_LENGTH } from "../model/reviews/reviews";
 import { z } from "zod";
 import { convexToZod } from "convex-helpers/server/zod4";
 import type { Resolution } from "../model/reviews/validators";
@@ -18,7 +19,7 @@ export const assignReviewBody = z
       .string()
       .trim()
       .min(1)
-      .max(200)
+      .max(MAX_ASSIGNEE_LENGTH)
       .meta({ description: "Who works on it (an analyst's name or e-mail)." }),
   })
   .meta({ id: "AssignReview" });
@@ -28,7 +29,7 @@ export const resolveReviewBody = z
     outcome: z.enum(["approve", "decline"]).meta({
       description: "approve: finalDecision allow, label legitimate; decline: block, fraud.",
     }),
-    note: z.string().trim().min(1).max(2000).optional(),
+    note: z.string().trim().min(1).max(MAX_NOTE_LENGTH).optional(),
   })
   .meta({ id: "ResolveReview" });
 

@@ -99,6 +99,21 @@ function requireOpen(review: ReviewDoc): void {
 }
 
 /** Assigns (or reassigns) an open review; `review_closed` once resolved. */
+/** Limits of the free-text fields, the same for the REST bodies and the analyst functions. */
+export const MAX_ASSIGNEE_LENGTH = 200;
+export const MAX_NOTE_LENGTH = 2000;
+
+/** `value` trimmed, or `validation_failed` when it is empty or longer than `max`. */
+function checkedText(field: string, value: string, max: number): string {
+  const text = value.trim();
+  if (text.length === 0 || text.length > max) {
+    fail("validation_failed", `${field} must be 1 to ${max} characters.`, [
+      { field, message: `1 to ${max} characters` },
+    ]);
+  }
+  return text;
+}
+
 export async function assignReview(
   ctx: MutationCtx,
   review: ReviewDoc,
@@ -106,6 +121,7 @@ export async function assignReview(
   actor: AuditActor,
 ): Promise<ReviewDoc> {
   requireOpen(review);
+  assignee = checkedText("assignee", assignee, MAX_ASSIGNEE_LENGTH);
   await ctx.db.patch("reviews", review._id, { assignee });
   await recordAudit(ctx, {
     actor,
@@ -129,10 +145,11 @@ export type Resolved = { review: ReviewDoc; labeled: boolean };
 export async function resolveReview(
   ctx: MutationCtx,
   review: ReviewDoc,
-  { outcome, note }: Resolution,
+  { outcome, note: rawNote }: Resolution,
   actor: AuditActor,
 ): Promise<Resolved> {
   requireOpen(review);
+  const note = rawNote === undefined ? undefined : checkedText("note", rawNote, MAX_NOTE_LENGTH);
   const verdict = VERDICT[outcome];
   await ctx.db.patch("reviews", review._id, {
     status: verdict.status,
