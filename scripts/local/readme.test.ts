@@ -32,7 +32,7 @@ async function start(): Promise<{ server: ChildProcess; output: () => string }> 
     ["--import", "tsx", "scripts/local/start.ts", "--data", dataDir],
     {
       cwd: root,
-      env: { ...process.env, PORT: String(PORT), API_KEYS: "" },
+      env: { ...process.env, PORT: String(PORT), DASHBOARD_PORT: String(PORT + 2), API_KEYS: "" },
       stdio: ["ignore", "pipe", "pipe"],
     },
   );

@@ -6,6 +6,8 @@ import { shownDecision } from "../types";
 
 /** How many recent payments the charts summarise (one page of the feed). */
 const SAMPLE = 500;
+/** Fixed bins of 5 points, so that a few payments with close scores still show as bars. */
+const SCORE_BINS = Array.from({ length: 21 }, (_, i) => i * 5);
 
 /** Decisions over time and the score distribution of the latest payments, live. */
 export function Charts() {
@@ -62,7 +64,7 @@ export function Charts() {
                 scored,
                 Plot.binX<Plot.RectYOptions>(
                   { y: "count" },
-                  { x: "score", thresholds: 20, fill: "#1565c0" },
+                  { x: "score", thresholds: SCORE_BINS, fill: "#1565c0" },
                 ),
               ),
               Plot.ruleY([0]),
