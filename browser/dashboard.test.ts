@@ -136,11 +136,23 @@ test("payments arrive live, are labelled from the page, and the page survives a 
 
   // Posted after the page opened: they show up, then turn from pending to their decision.
   const { user } = await rest("POST", "/users", { name: "Browser", email: "browser@example.com" });
+  // A rule sends large payments to review, so that one lands in the queue.
+  await rest("POST", "/rules", {
+    name: "browser_large",
+    action: "review",
+    expression: "payment.amount > 900",
+  });
   const ids = [await postPayment(user.id, 25), await postPayment(user.id, 480)];
-  for (const id of ids) await expectDecided(page, id);
+  const toReview = await postPayment(user.id, 950);
+  for (const id of [...ids, toReview]) await expectDecided(page, id);
+  expect(await badge(page, toReview).textContent()).toBe("review");
   await page.screenshot({ path: join(shots, "feed.png"), fullPage: true });
 
-  // The status filter narrows the live list.
+  // The filters narrow the live list.
+  await page.selectOption("select[name=decision]", "review");
+  await expect.poll(() => page.locator("tr[data-payment]").count()).toBe(1);
+  await badge(page, toReview).waitFor();
+  await page.selectOption("select[name=decision]", "");
   await page.selectOption("select[name=status]", "pending");
   await expect.poll(() => page.locator("tr[data-payment]").count()).toBe(0);
   await page.selectOption("select[name=status]", "");
@@ -157,8 +169,14 @@ test("payments arrive live, are labelled from the page, and the page survives a 
 
   await page.click('a[href="#/queue"]');
   await page.getByRole("heading", { name: "Review queue" }).waitFor();
-  await page.locator("main table, main p").first().waitFor();
+  const row = page.locator("tr[data-review]").filter({ hasText: toReview });
+  await row.getByRole("button", { name: "Assign to me" }).click();
+  await row.locator("td").nth(4).filter({ hasText: /^me$/ }).waitFor();
   await page.screenshot({ path: join(shots, "queue.png"), fullPage: true });
+  await row.getByRole("button", { name: "Decline" }).click();
+  await row.waitFor({ state: "detached" });
+  const declined = (await rest("GET", `/transactions/${toReview}`)).transaction;
+  expect(declined).toMatchObject({ finalDecision: "block", label: "fraud" });
 
   await page.click('a[href="#/charts"]');
   await page.locator(".chart svg").first().waitFor();

@@ -23,7 +23,7 @@ export function PaymentTable({ payments }: { payments: PaymentView[] }) {
             </td>
             <td>{formatTime(p.timestamp)}</td>
             <td>
-              <a href={`#/customer/${p.userId}`}>{p.userId.slice(0, 10)}…</a>
+              <a href={`#/customer/${p.userId}`}>…{p.userId.slice(-8)}</a>
             </td>
             <td className="num">{formatAmount(p)}</td>
             <td className="num">{p.fraud ? p.fraud.score.toFixed(1) : "–"}</td>
