@@ -53,11 +53,12 @@ async function start(): Promise<Server> {
   return { process: child, output: () => output };
 }
 
-async function stop(server: Server): Promise<void> {
-  if (server.process.exitCode !== null) return;
-  const exited = new Promise((r) => server.process.once("exit", r));
+/** SIGTERM, as Ctrl-C would; resolves with the exit code (0: stopped cleanly, data flushed). */
+async function stop(server: Server): Promise<number | null> {
+  if (server.process.exitCode !== null) return server.process.exitCode;
+  const exited = new Promise<number | null>((r) => server.process.once("exit", r));
   server.process.kill("SIGTERM");
-  await exited;
+  return await exited;
 }
 
 async function rest(method: string, path: string, body?: unknown): Promise<any> {
@@ -185,7 +186,7 @@ test("payments arrive live, are labelled from the page, and the page survives a 
   // The server restarts under the open page: the client reconnects, with no reload.
   await page.click('a[href="#/"]');
   await page.evaluate(() => Object.assign(window, { beforeRestart: true }));
-  await stop(server);
+  expect(await stop(server)).toBe(0);
   await page.getByTestId("connection").filter({ hasText: "reconnecting" }).waitFor();
   server = await start();
   await page.getByTestId("connection").filter({ hasText: "live" }).waitFor({ timeout: 20_000 });

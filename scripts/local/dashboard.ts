@@ -4,7 +4,7 @@
  * issuer's `/dev/token` (the same `VITE_*` variables `npm run dashboard:build` reads).
  */
 import path from "node:path";
-import { createServer, type ViteDevServer } from "vite";
+import { createServer } from "vite";
 
 export type Dashboard = { url: string; close: () => Promise<void> };
 
@@ -21,7 +21,11 @@ export async function startDashboard(options: {
   if (options.devTokenBase !== null) {
     process.env.VITE_DEV_TOKEN_URL = `${options.devTokenBase}/dev/token`;
   }
-  const server: ViteDevServer = await createServer({
+  // Vite's server exits the process on SIGTERM (and on stdin's end); `npm start` stops on its
+  // own (`stopOnSignals`: data flushed first, then this server closed), so those listeners go.
+  const sigterm = process.listeners("SIGTERM");
+  const stdinEnd = process.stdin.listeners("end");
+  const server = await createServer({
     configFile: path.join(root, "vite.config.ts"),
     root,
     logLevel: "warn",
@@ -30,6 +34,12 @@ export async function startDashboard(options: {
     // must instead keep its state while the Convex client reconnects.
     server: { host: "127.0.0.1", port: options.port, strictPort: true, hmr: false, ws: false },
   });
+  for (const listener of process.listeners("SIGTERM")) {
+    if (!sigterm.includes(listener)) process.off("SIGTERM", listener);
+  }
+  for (const listener of process.stdin.listeners("end")) {
+    if (!stdinEnd.includes(listener)) process.stdin.off("end", listener as () => void);
+  }
   await server.listen();
   return { url: `http://127.0.0.1:${options.port}/`, close: () => server.close() };
 }
