@@ -6,6 +6,16 @@
 import path from "node:path";
 import { createServer } from "vite";
 
+/**
+ * `DASHBOARD_PORT`, else the port above `PORT` (3212 next to 3211, as the client API takes the
+ * one below), so that servers started on distinct `PORT`s never collide; `0` serves none.
+ */
+export function dashboardPort(env: NodeJS.ProcessEnv, httpPort: number): number | null {
+  if (env.DASHBOARD_PORT === undefined || env.DASHBOARD_PORT === "") return httpPort + 1;
+  const port = Number(env.DASHBOARD_PORT);
+  return port === 0 ? null : port;
+}
+
 export type Dashboard = { url: string; close: () => Promise<void> };
 
 /** Starts the dashboard on 127.0.0.1:`port`, talking to `clientUrl` (and `httpUrl`'s dev token). */

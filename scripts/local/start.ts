@@ -9,7 +9,7 @@ import { parseArgs } from "../ml/args";
 import type { Server } from "node:http";
 import { startLocalBackend, type LocalBackend } from "./backend";
 import { DEFAULT_DATA_DIR } from "./engine";
-import { startDashboard } from "./dashboard";
+import { dashboardPort, startDashboard } from "./dashboard";
 import { serveHttp } from "./httpBridge";
 import { startClientApi } from "./sync";
 
@@ -31,11 +31,15 @@ async function main() {
   const server = await serveHttp(backend.t, port, { flush: () => backend.flush() });
   const url = `http://127.0.0.1:${port}`;
   const clientApi = await startClientApi(backend, { httpServer: server, httpUrl: url, dataDir });
-  const dashboard = await startDashboard({
-    port: Number(process.env.DASHBOARD_PORT ?? 3212),
-    clientUrl: clientApi.url,
-    devTokenBase: clientApi.auth.issuer ? url : null,
-  });
+  const dashboardAt = dashboardPort(process.env, port);
+  const dashboard =
+    dashboardAt === null
+      ? null
+      : await startDashboard({
+          port: dashboardAt,
+          clientUrl: clientApi.url,
+          devTokenBase: clientApi.auth.issuer ? url : null,
+        });
   // The app's own documents (the components' bookkeeping is not data a user stored).
   const stored = backend.engine.stats().components[""]?.documents ?? 0;
 
@@ -53,11 +57,11 @@ async function main() {
     `  explanations: ${process.env.HF_TOKEN ? "Hugging Face LLM" : "template (set HF_TOKEN for the LLM)"}`,
   );
   console.log(`  client API (ConvexClient, ConvexReactClient): ${clientApi.url}`);
-  console.log(`  dashboard: ${dashboard.url}`);
+  if (dashboard) console.log(`  dashboard: ${dashboard.url}`);
   if (clientApi.auth.issuer) console.log(`  dev token: curl -s '${url}/dev/token?role=analyst'`);
   console.log(`  try: curl -s -H "Authorization: Bearer ${apiKey}" ${url}/api/v1/transactions`);
 
-  stopOnSignals(server, backend, () => Promise.all([clientApi.close(), dashboard.close()]));
+  stopOnSignals(server, backend, () => Promise.all([clientApi.close(), dashboard?.close()]));
 }
 
 /** How long a stop waits for requests in flight before it closes their connections. */
