@@ -167,6 +167,9 @@ test("payments arrive live, are labelled from the page, and the page survives a 
   const { transaction } = await rest("GET", `/transactions/${ids[0]}`);
   expect(transaction.label).toBe("fraud");
   await page.screenshot({ path: join(shots, "payment.png"), fullPage: true });
+  await page.click(`dd a[href="#/customer/${user.id}"]`);
+  await page.locator(`tr[data-payment="${toReview}"]`).waitFor();
+  await page.screenshot({ path: join(shots, "customer.png"), fullPage: true });
 
   await page.click('a[href="#/queue"]');
   await page.getByRole("heading", { name: "Review queue" }).waitFor();
