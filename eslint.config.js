@@ -5,7 +5,14 @@ import globals from "globals";
 
 export default tseslint.config(
   {
-    ignores: ["node_modules/**", "convex/_generated/**", ".local/**", "data/**", "models/**"],
+    ignores: [
+      "node_modules/**",
+      "convex/_generated/**",
+      "dashboard/dist/**",
+      ".local/**",
+      "data/**",
+      "models/**",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
@@ -46,6 +53,11 @@ export default tseslint.config(
       "@typescript-eslint/no-unsafe-call": "off",
       "@typescript-eslint/no-unsafe-return": "off",
     },
+  },
+  {
+    // The dashboard runs in a browser (its own tsconfig: dashboard/tsconfig.json).
+    files: ["dashboard/**/*.{ts,tsx}"],
+    languageOptions: { globals: { ...globals.browser } },
   },
   {
     files: ["**/*.js"],

@@ -21,6 +21,16 @@ export default defineConfig({
         },
       },
       {
+        // The dashboard in Debian's Chromium, against `npm start` (browser/dashboard.test.ts).
+        extends: true,
+        test: {
+          name: "browser",
+          include: ["browser/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 60_000,
+        },
+      },
+      {
         // Volume, faults and concurrency: the app on the local engine (see system/setup.ts).
         extends: true,
         test: {

@@ -2,7 +2,14 @@ import { paginationOptsValidator } from "convex/server";
 import { v } from "convex/values";
 import { internalMutation, internalQuery } from "./_generated/server";
 import { enqueueScoring } from "./fraud/scoring";
-import { paymentApiMutation, paymentApiQuery, viewerQuery } from "./functions";
+import {
+  analystMutation,
+  analystQuery,
+  paymentApiMutation,
+  paymentApiQuery,
+  viewerQuery,
+} from "./functions";
+import { decision } from "./ml/decision";
 import { canRead } from "./model/access";
 import { auditActor } from "./model/audit/validators";
 import { fail } from "./model/errors";
@@ -49,6 +56,42 @@ export const listForUser = viewerQuery({
   handler: async (ctx, { userId, paginationOpts }) => {
     if (!canRead(ctx.viewer, userId)) fail("forbidden", "You may only list your own payments.");
     return await listPayments(ctx, { userId }, paginationOpts);
+  },
+});
+
+/**
+ * The dashboard's live feed (analysts only): every payment, newest first, through the helper
+ * behind `GET /transactions`. `status` narrows by index; `decision` keeps the payments of a
+ * page whose scored decision matches, so a page holds at most `numItems` payments (and may
+ * hold fewer: `usePaginatedQuery` loads more as needed). Reads about `numItems` documents
+ * per table.
+ */
+export const feed = analystQuery({
+  args: {
+    status: v.optional(paymentStatus),
+    decision: v.optional(decision),
+    paginationOpts: paginationOptsValidator,
+  },
+  returns: paginationResult,
+  handler: async (ctx, { status, decision, paginationOpts }) => {
+    const result = await listPayments(ctx, { status }, paginationOpts);
+    if (decision === undefined) return result;
+    return { ...result, page: result.page.filter((p) => p.fraud?.decision === decision) };
+  },
+});
+
+/**
+ * Labels a payment from the dashboard (analysts only), with the same helper as
+ * `POST /transactions/{id}/feedback`; the analyst's identity is the audit actor.
+ */
+export const label = analystMutation({
+  args: { id: v.string(), label: feedbackLabel },
+  returns: paymentView,
+  handler: async (ctx, { id, label }) => {
+    const located = await locatePayment(ctx, id);
+    if (!located) fail("not_found", "Transaction not found.");
+    const actor = { kind: "identity" as const, tokenIdentifier: ctx.analyst.tokenIdentifier };
+    return toPaymentView(await applyFeedback(ctx, located, label, actor));
   },
 });
 

@@ -19,6 +19,7 @@ check() {
 }
 
 check typecheck npx tsc --noEmit -p tsconfig.json
+check "dashboard typecheck" npx tsc --noEmit -p dashboard/tsconfig.json
 check lint npx eslint . --max-warnings 0
 check format npx prettier --check . --log-level warn
 check "convex bundle" npx tsx scripts/check-bundle.ts

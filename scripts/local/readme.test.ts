@@ -86,6 +86,7 @@ function jsonValues(text: string): any[] {
 
 test("npm start prints the URL, the key, where data lives and a curl example", () => {
   expect(output()).toContain(`http://127.0.0.1:${PORT}/api/v1`);
+  expect(output()).toContain(`dashboard: http://127.0.0.1:${PORT + 1}/`);
   expect(output()).toContain("API key: dev-key");
   expect(output()).toContain(`data: ${dataDir} (0 documents; durable`);
   expect(output()).toContain("curl -s -H");

@@ -9,6 +9,7 @@ import { parseArgs } from "../ml/args";
 import type { Server } from "node:http";
 import { startLocalBackend, type LocalBackend } from "./backend";
 import { DEFAULT_DATA_DIR } from "./engine";
+import { dashboardPort, startDashboard } from "./dashboard";
 import { serveHttp } from "./httpBridge";
 import { startClientApi } from "./sync";
 
@@ -30,6 +31,15 @@ async function main() {
   const server = await serveHttp(backend.t, port, { flush: () => backend.flush() });
   const url = `http://127.0.0.1:${port}`;
   const clientApi = await startClientApi(backend, { httpServer: server, httpUrl: url, dataDir });
+  const dashboardAt = dashboardPort(process.env, port);
+  const dashboard =
+    dashboardAt === null
+      ? null
+      : await startDashboard({
+          port: dashboardAt,
+          clientUrl: clientApi.url,
+          devTokenBase: clientApi.auth.issuer ? url : null,
+        });
   // The app's own documents (the components' bookkeeping is not data a user stored).
   const stored = backend.engine.stats().components[""]?.documents ?? 0;
 
@@ -47,10 +57,11 @@ async function main() {
     `  explanations: ${process.env.HF_TOKEN ? "Hugging Face LLM" : "template (set HF_TOKEN for the LLM)"}`,
   );
   console.log(`  client API (ConvexClient, ConvexReactClient): ${clientApi.url}`);
+  if (dashboard) console.log(`  dashboard: ${dashboard.url}`);
   if (clientApi.auth.issuer) console.log(`  dev token: curl -s '${url}/dev/token?role=analyst'`);
   console.log(`  try: curl -s -H "Authorization: Bearer ${apiKey}" ${url}/api/v1/transactions`);
 
-  stopOnSignals(server, backend, () => clientApi.close());
+  stopOnSignals(server, backend, () => Promise.all([clientApi.close(), dashboard?.close()]));
 }
 
 /** How long a stop waits for requests in flight before it closes their connections. */
@@ -64,7 +75,11 @@ const DRAIN_MS = 5_000;
  * start. Run as `node --import tsx` (not the `tsx` CLI, which SIGKILLs a child that does not
  * exit within ~60 ms of a relayed signal).
  */
-function stopOnSignals(server: Server, backend: LocalBackend, closeClientApi: () => Promise<void>) {
+function stopOnSignals(
+  server: Server,
+  backend: LocalBackend,
+  closeClientApi: () => Promise<unknown>,
+) {
   let stopping: Promise<void> | null = null;
   // A second signal (or the parent check firing again) waits for the same stop.
   const stop = (reason: string) => (stopping ??= stopNow(reason));
