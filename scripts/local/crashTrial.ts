@@ -73,6 +73,8 @@ function serverEnv(port: number): NodeJS.ProcessEnv {
     API_KEYS: API_KEY,
     RATE_LIMIT_PER_MINUTE: "1000000",
     HF_TOKEN: "",
+    // The dashboard's dev server is not what a crash trial measures.
+    DASHBOARD_PORT: "0",
   };
 }
 
