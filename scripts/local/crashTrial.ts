@@ -9,6 +9,8 @@ import { once } from "node:events";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { apiClient } from "../replay/driver";
+import { pidAlive } from "./engine/persistence";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const API_KEY = "crash-key";
@@ -78,14 +80,11 @@ function serverEnv(port: number): NodeJS.ProcessEnv {
   };
 }
 
+/** The REST API of the server on `port`, through the replay driver's client. */
 async function api(port: number, method: string, path: string, body?: unknown) {
-  const res = await fetch(`http://127.0.0.1:${port}/api/v1${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${API_KEY}`, "Content-Type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as ApiBody) : null };
+  const client = apiClient(fetch, `http://127.0.0.1:${port}/api/v1`, API_KEY);
+  const res = await client.request(method, path, body);
+  return { status: res.status, body: res.body as ApiBody | null };
 }
 
 /** Posts payments from `concurrency` clients until `stop()`; returns the ids answered 2xx. */
@@ -143,15 +142,6 @@ async function portFree(port: number, ms: number): Promise<boolean> {
   return false;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The process holding the data directory's lock (if any) has exited. */
 async function ownerGone(dataDir: string, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
@@ -162,7 +152,7 @@ async function ownerGone(dataDir: string, ms: number): Promise<boolean> {
     } catch {
       return true;
     }
-    if (!alive(pid)) return true;
+    if (!pidAlive(pid)) return true;
     await new Promise((r) => setTimeout(r, 100));
   }
   return false;

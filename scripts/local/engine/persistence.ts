@@ -195,7 +195,8 @@ function fsyncDir(dir: string): void {
   }
 }
 
-function pidAlive(pid: number): boolean {
+/** Whether a process with this pid exists (a lock held by a dead one can be taken over). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
