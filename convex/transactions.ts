@@ -1,7 +1,7 @@
 import { paginationOptsValidator } from "convex/server";
 import { v } from "convex/values";
 import { internalMutation, internalQuery } from "./_generated/server";
-import { enqueueScoring } from "./fraud/scoring";
+import { enqueueScoring, scheduleHandover } from "./fraud/scoring";
 import {
   analystMutation,
   analystQuery,
@@ -97,11 +97,18 @@ export const label = analystMutation({
 
 // The functions below serve the REST API, which checks the API key first.
 
-/** Stages a payment and enqueues its scoring, in one transaction. */
+/**
+ * Stages a payment and, in the same transaction, enqueues its scoring, or, when the request
+ * decides it itself (`decideInline`), schedules the hand-over to the pool in case it does not.
+ */
 export const createForApi = internalMutation({
-  args: { input: paymentSubmission, idempotency: v.union(idempotency, v.null()) },
+  args: {
+    input: paymentSubmission,
+    idempotency: v.union(idempotency, v.null()),
+    decideInline: v.boolean(),
+  },
   returns: v.object({ transaction: paymentView, created: v.boolean() }),
-  handler: async (ctx, { input, idempotency }) => {
+  handler: async (ctx, { input, idempotency, decideInline }) => {
     const userId = ctx.db.normalizeId("users", input.userId);
     if (!userId) {
       fail("user_not_found", "The user does not exist.", [
@@ -109,7 +116,10 @@ export const createForApi = internalMutation({
       ]);
     }
     const { payment, created } = await stagePayment(ctx, { ...input, userId }, idempotency);
-    if (created && payment.status !== "scored") await enqueueScoring(ctx, payment);
+    if (created && payment.status !== "scored") {
+      if (decideInline) await scheduleHandover(ctx, payment);
+      else await enqueueScoring(ctx, payment);
+    }
     return { transaction: toPaymentView(payment), created };
   },
 });

@@ -4,11 +4,11 @@ import type { PaymentView } from "../model/payments/validators";
 
 /**
  * A decision in the request (`POST /transactions` with `Prefer: wait=N`): the HTTP action runs
- * the scoring job itself and records its outcome, racing the pool's job for the same payment,
- * which stays enqueued so that a request that dies or gives up leaves nothing pending. Both
- * record through `recordScore`, which writes only while the payment is staged: it is scored
- * once, by whichever finishes first (the pool's job, when it starts after, reads a scored
- * payment and skips).
+ * the scoring job itself and records its outcome. The payment was staged without a pool job but
+ * with a scheduled hand-over (`INLINE_HANDOVER_MS`), so a request that dies leaves nothing
+ * pending; one that gives up or fails hands over at once. When both paths run, both record
+ * through `recordScore`, which writes only while the payment is staged: it is scored once, by
+ * whichever finishes first.
  *
  * Returns the payment once scored within `waitMs`, or `null` (still pending, failed, or gone:
  * the caller answers 202 as without the preference).
@@ -27,10 +27,12 @@ export async function decideInline(
     return await ctx.runMutation(internal.fraud.scoring.recordInline, { paymentId, outcome });
   })();
   try {
-    const payment = await Promise.race([decided, deadline]);
-    return payment?.status === "scored" ? payment : null;
-  } catch {
-    // A scoring that throws is retried by the pool; the caller gets the pending payment.
+    const payment = await Promise.race([decided, deadline]).catch(() => null);
+    if (payment?.status === "scored") return payment;
+    // Too slow, or it threw (the pool retries it): the pool takes the payment now, rather than
+    // when the scheduled hand-over runs; the caller gets the pending payment.
+    // If even that fails, the scheduled hand-over still runs.
+    await ctx.runMutation(internal.fraud.scoring.handOver, { paymentId }).catch(() => undefined);
     return null;
   } finally {
     clearTimeout(timer);

@@ -218,16 +218,72 @@ export const recordOutcome = internalMutation({
 });
 
 /**
+ * How long a payment decided in its request waits before the scoring pool takes it too. The
+ * request hands over at once when it gives up or fails; this scheduled hand-over is for a
+ * request that died (a crash, a restart) and leaves nothing pending beyond this. Later than
+ * this, both paths run and whichever finishes first records the decision.
+ */
+export const INLINE_HANDOVER_MS = 1_000;
+
+/**
+ * For a payment the request decides itself: no pool job now (the common case, a decision within
+ * milliseconds, then costs the pool nothing), only the scheduled hand-over.
+ */
+export async function scheduleHandover(ctx: MutationCtx, staged: StagedPayment): Promise<void> {
+  const handover = await ctx.scheduler.runAfter(
+    INLINE_HANDOVER_MS,
+    internal.fraud.scoring.handOver,
+    {
+      paymentId: staged.paymentId,
+    },
+  );
+  await ctx.db.patch("tempTransactions", staged._id, { inlineHandover: handover });
+}
+
+/** Gives a pending payment without a pool job to the scoring pool; a no-op otherwise. */
+export async function handOverToPool(ctx: MutationCtx, paymentId: string): Promise<void> {
+  const located = await locatePayment(ctx, paymentId);
+  if (!located || located.table !== "tempTransactions") return;
+  const staged = located.doc;
+  if (staged.status !== "pending" || staged.scoringJob !== undefined) return;
+  await enqueueScoring(ctx, staged);
+}
+
+/**
+ * The hand-over of a payment decided in its request: run by the request when it has no decision
+ * in time, or by the scheduler `INLINE_HANDOVER_MS` after the payment was staged.
+ */
+export const handOver = internalMutation({
+  args: { paymentId: v.string() },
+  returns: v.null(),
+  handler: async (ctx, { paymentId }) => {
+    await handOverToPool(ctx, paymentId);
+    return null;
+  },
+});
+
+/**
  * Records a decision computed in the request (`Prefer: wait`), exactly as the pool's
- * `onComplete` would: whichever of the two gets there first records it, the other is a no-op.
- * Failures are left to the pool, which retries them or records them with their code. Returns
- * the payment as it is now.
+ * `onComplete` would, and cancels the hand-over it no longer needs. When the pool already
+ * scored it, this is a no-op. Any other outcome goes to the pool, which retries it or records it
+ * with its code. Returns the payment as it is now.
  */
 export const recordInline = internalMutation({
   args: { paymentId: v.string(), outcome: scoringOutcome },
   returns: v.union(paymentView, v.null()),
   handler: async (ctx, { paymentId, outcome }) => {
-    if (outcome.kind === "scored") await recordScore(ctx, paymentId, outcome);
+    if (outcome.kind === "scored") {
+      const located = await locatePayment(ctx, paymentId);
+      const handover =
+        located?.table === "tempTransactions" ? located.doc.inlineHandover : undefined;
+      if ((await recordScore(ctx, paymentId, outcome)) && handover !== undefined) {
+        // Not from inside the hand-over itself (this runs in the request's own mutation): a
+        // function canceled while running would lose what it schedules.
+        await ctx.scheduler.cancel(handover);
+      }
+    } else {
+      await handOverToPool(ctx, paymentId);
+    }
     const located = await locatePayment(ctx, paymentId);
     return located ? toPaymentView(located.doc) : null;
   },

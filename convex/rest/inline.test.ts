@@ -1,5 +1,6 @@
 import { expect, test, vi } from "vitest";
-import type { ScoringOutcome } from "../fraud/scoring";
+import { internal } from "../_generated/api";
+import { INLINE_HANDOVER_MS, type ScoringOutcome } from "../fraud/scoring";
 import {
   call,
   createUser,
@@ -70,6 +71,48 @@ test("Prefer: wait=N answers 201 with the decision, and the pool's job does not 
   expect(read.body.transaction.fraud.scoredAt).toBe(scoredAt);
 });
 
+test("a decision made in the request costs the pool nothing: the payment is scored by one run", async () => {
+  vi.useFakeTimers();
+  scoring.hold = false;
+  scoring.started = 0;
+  const t = setupBackend();
+  const userId = await createUser(t);
+  const res = await prefer(t, userId, "wait=5");
+  expect(res.status).toBe(201);
+  await vi.advanceTimersByTimeAsync(INLINE_HANDOVER_MS * 5);
+  await runScheduled(t);
+  expect(scoring.started).toBe(1);
+  // The hand-over was canceled, not merely skipped.
+  const handovers = await t.run(async (ctx) =>
+    (await ctx.db.system.query("_scheduled_functions").take(100)).filter((f) =>
+      f.name.includes("handOver"),
+    ),
+  );
+  expect(handovers.map((f) => f.state.kind)).toEqual(["canceled"]);
+});
+
+test("a request that dies before deciding leaves its payment to the pool after the hand-over delay", async () => {
+  vi.useFakeTimers();
+  scoring.hold = false;
+  scoring.started = 0;
+  const t = setupBackend();
+  const userId = await createUser(t);
+  // What the request had done when it died: staged the payment for an inline decision.
+  const { transaction } = await t.mutation(internal.transactions.createForApi, {
+    input: { userId, amount: 12, currency: "EUR", terminalId: "T1" },
+    idempotency: null,
+    decideInline: true,
+  });
+  expect(transaction.status).toBe("pending");
+  expect((await rows(t)).staged[0].scoringJob).toBeUndefined();
+  await vi.advanceTimersByTimeAsync(INLINE_HANDOVER_MS);
+  await runScheduled(t);
+  const after = await rows(t);
+  expect(after.staged).toEqual([]);
+  expect(after.scored.map((p) => p.paymentId)).toEqual([transaction.id]);
+  expect(scoring.started).toBe(1);
+});
+
 test("without the preference, or with others only, the answer is 202 pending", async () => {
   vi.useFakeTimers();
   scoring.hold = false;
@@ -118,6 +161,8 @@ test("a decision slower than the wait answers 202 pending, and the payment is sc
   expect(res.status).toBe(202);
   expect(res.headers.get("preference-applied")).toBeNull();
   expect(res.body.transaction.status).toBe("pending");
+  // Handed over when the request gave up, not when the scheduled hand-over runs.
+  expect((await rows(t)).staged[0].scoringJob).toBeDefined();
 
   await vi.advanceTimersByTimeAsync(60_000);
   await runScheduled(t);

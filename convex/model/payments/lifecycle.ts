@@ -161,6 +161,7 @@ export async function promoteToScored(
     _creationTime,
     status: _status,
     scoringJob: _scoringJob,
+    inlineHandover: _inlineHandover,
     error: _error,
     attempts: _attempts,
     retryAt: _retryAt,

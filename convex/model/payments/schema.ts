@@ -14,7 +14,7 @@ import { paymentFields, paymentReview, scoringError, storedFraudResult } from ".
 export const paymentsTables = {
   /**
    * Written by `transactions.createForApi` (insert), `fraud/scoring.recordOutcome` (delete on
-   * scoring, or `failed`), `fraud/watchdog.run` (a new job), `transactions.updateForApi`,
+   * scoring, or `failed`), `fraud/watchdog.run` and `fraud/scoring.handOver` (a pool job), `fraud/scoring.recordInline`, `transactions.updateForApi`,
    * `transactions.labelForApi`, `transactions.deleteForApi` and `users.deleteStepForApi`.
    */
   tempTransactions: defineTable({
@@ -22,6 +22,11 @@ export const paymentsTables = {
     status: v.union(v.literal("pending"), v.literal("failed")),
     /** The scoring pool's job, and how often the watchdog had to replace a lost one. */
     scoringJob: v.optional(v.object({ workId: vWorkId, recoveries: v.number() })),
+    /**
+     * A payment being decided in its request (`Prefer: wait`) has no pool job yet: this is the
+     * scheduled hand-over to the pool, canceled when the request records the decision.
+     */
+    inlineHandover: v.optional(v.id("_scheduled_functions")),
     error: v.optional(scoringError),
     /** Legacy (hand-built retries); removed by the `dropDerivedFields` migration. */
     attempts: v.optional(v.number()),

@@ -61,11 +61,12 @@ export const transactionRoutes: Route[] = [
     },
     handle: async ({ ctx, client, body, rawBody, headers }) => {
       const idempotency = await idempotencyFor(client, headers["Idempotency-Key"], rawBody);
+      const wait = headers.Prefer;
       const staged = await ctx.runMutation(internal.transactions.createForApi, {
         input: body,
         idempotency,
+        decideInline: wait !== undefined,
       });
-      const wait = headers.Prefer;
       let transaction = staged.transaction;
       if (wait !== undefined && transaction.status === "pending") {
         transaction = (await decideInline(ctx, transaction.id, wait * 1000)) ?? transaction;
