@@ -339,6 +339,38 @@ describe("auth", () => {
     await me.until((v) => v?.subject === "user-2", "the refreshed identity");
   }, 15_000);
 
+  test("a custom verifier's tokens that are not JWTs are served (the bench's verifier)", async () => {
+    // Failed on the old code: the session read the expiry with decodeJwt, which threw and
+    // closed the connection.
+    const opaque = await startSyncServer(
+      { engine, t: engine.t },
+      {
+        port: 0,
+        modules,
+        verifyToken: (token) =>
+          token === "opaque-token"
+            ? Promise.resolve({ issuer: "custom", subject: "s1", tokenIdentifier: "custom|s1" })
+            : Promise.reject(new Error("unknown token")),
+        log: () => undefined,
+      },
+    );
+    try {
+      const c = new ConvexClient(opaque.url, {
+        webSocketConstructor: WebSocket as unknown as typeof globalThis.WebSocket,
+        unsavedChangesWarning: false,
+        logger: false,
+      });
+      clients.push(c);
+      const me = watch<{ subject: string } | null>(c, api.app.whoami, {});
+      c.setAuth(() => Promise.resolve("opaque-token"));
+      await me.until((v) => v?.subject === "s1", "the custom identity");
+    } finally {
+      for (const c of clients) await c.close();
+      clients = [];
+      await opaque.close();
+    }
+  });
+
   test("a rejected token is reported and the client falls back to no identity", async () => {
     const c = client();
     const other = await LocalIssuer.create("https://issuer.test", "app", null); // wrong key
