@@ -1,3 +1,4 @@
+import type { FunctionReturnType } from "convex/server";
 import { expect, test } from "vitest";
 import { api } from "./_generated/api";
 import { call, createUser, postPayment, runScheduled, setupBackend } from "./test.setup";
@@ -51,6 +52,47 @@ test("the feed lists what GET /transactions lists, with status and decision filt
   const other = decision === "block" ? "allow" : "block";
   const none = await asAnalyst.query(api.transactions.feed, { ...firstPage, decision: other });
   expect(none.page).toEqual([]);
+});
+
+test("the decision filter pages through that decision's payments only, in full pages", async () => {
+  const { t, asAnalyst } = await scenario();
+  const rule = await call(t, "POST", "/rules", {
+    body: { name: "big_blocked", expression: "payment.amount >= 5000", action: "block" },
+  });
+  expect(rule.status).toBe(201);
+  const userId = await createUser(t);
+  const blocked: string[] = [];
+  // Newest first, the feed holds 3 blocks among 15 other payments, spread out.
+  for (let k = 0; k < 18; k++) {
+    const amount = k % 6 === 0 ? 5000 + k : 10 + k;
+    const res = await postPayment(t, { userId, amount, timestamp: 1_700_000_000_000 + k * 1000 });
+    if (amount >= 5000) blocked.push(res.body.transaction.id);
+  }
+  await runScheduled(t);
+  const pages: string[][] = [];
+  let cursor: string | null = null;
+  for (let n = 0; n < 5; n++) {
+    const result: FunctionReturnType<typeof api.transactions.feed> = await asAnalyst.query(
+      api.transactions.feed,
+      {
+        decision: "block",
+        paginationOpts: { numItems: 2, cursor },
+      },
+    );
+    pages.push(result.page.map((p) => p.id));
+    for (const p of result.page) expect(p.fraud?.decision).toBe("block");
+    if (result.isDone) break;
+    cursor = result.continueCursor;
+  }
+  // Full pages of blocks (not pages of any payment, filtered), newest first.
+  expect(pages[0]).toEqual([blocked[2], blocked[1]]);
+  expect(pages.flat()).toEqual([...blocked].reverse());
+  const pendingBlocks = await asAnalyst.query(api.transactions.feed, {
+    ...firstPage,
+    status: "pending",
+    decision: "block",
+  });
+  expect(pendingBlocks.page).toEqual([]);
 });
 
 test("an analyst labels a payment as POST /feedback does, as the audit actor", async () => {

@@ -61,10 +61,8 @@ export const listForUser = viewerQuery({
 
 /**
  * The dashboard's live feed (analysts only): every payment, newest first, through the helper
- * behind `GET /transactions`. `status` narrows by index; `decision` keeps the payments of a
- * page whose scored decision matches, so a page holds at most `numItems` payments (and may
- * hold fewer: `usePaginatedQuery` loads more as needed). Reads about `numItems` documents
- * per table.
+ * behind `GET /transactions`. `status` and `decision` narrow it by index (a decision only
+ * scored payments have), so every page is full. Reads about `numItems` documents per table.
  */
 export const feed = analystQuery({
   args: {
@@ -73,11 +71,12 @@ export const feed = analystQuery({
     paginationOpts: paginationOptsValidator,
   },
   returns: paginationResult,
-  handler: async (ctx, { status, decision, paginationOpts }) => {
-    const result = await listPayments(ctx, { status }, paginationOpts);
-    if (decision === undefined) return result;
-    return { ...result, page: result.page.filter((p) => p.fraud?.decision === decision) };
-  },
+  handler: async (ctx, { status, decision, paginationOpts }) =>
+    await listPayments(
+      ctx,
+      decision === undefined ? { status } : { status, decision },
+      paginationOpts,
+    ),
 });
 
 /**

@@ -3,10 +3,17 @@ import type { Id } from "../../_generated/dataModel";
 import type { QueryCtx } from "../../_generated/server";
 import schema from "../../schema";
 import type { PaymentDoc } from "./locate";
+import type { Decision } from "../../ml/decision";
 import type { PaymentStatus, PaymentView } from "./validators";
 import { toPaymentView } from "./view";
 
-export type PaymentListFilter = { userId?: Id<"users">; status?: PaymentStatus };
+/**
+ * Which payments to list. `decision` (the scored decision) is served by its own index over
+ * every customer's payments, so it does not combine with `userId`.
+ */
+export type PaymentListFilter =
+  | { userId?: Id<"users">; status?: PaymentStatus; decision?: undefined }
+  | { userId?: undefined; status?: PaymentStatus; decision: Decision };
 export type PageRequest = { numItems: number; cursor: string | null; endCursor?: string | null };
 
 /** The fields every merged payment stream is ordered by (newest first). */
@@ -39,8 +46,15 @@ function stagedStream(ctx: QueryCtx, filter: PaymentListFilter): QueryStream<Pay
   return db.query("tempTransactions").withIndex("by_timestamp_and_paymentId").order("desc");
 }
 
-function scoredStream(ctx: QueryCtx, userId: Id<"users"> | undefined): QueryStream<PaymentDoc> {
+function scoredStream(ctx: QueryCtx, filter: PaymentListFilter): QueryStream<PaymentDoc> {
   const db = stream(ctx.db, schema);
+  const { userId, decision } = filter;
+  if (decision) {
+    return db
+      .query("transactions")
+      .withIndex("by_decision_and_timestamp_and_paymentId", (q) => q.eq("fraud.decision", decision))
+      .order("desc");
+  }
   if (userId) {
     return db
       .query("transactions")
@@ -62,10 +76,14 @@ export async function listPayments(
   page: PageRequest,
 ): Promise<{ page: PaymentView[]; isDone: boolean; continueCursor: string }> {
   const streams: QueryStream<PaymentDoc>[] = [];
-  if (filter.status !== "scored") streams.push(stagedStream(ctx, filter));
-  if (filter.status === undefined || filter.status === "scored") {
-    streams.push(scoredStream(ctx, filter.userId));
+  // Staged payments have no decision yet.
+  if (filter.status !== "scored" && filter.decision === undefined) {
+    streams.push(stagedStream(ctx, filter));
   }
+  if (filter.status === undefined || filter.status === "scored") {
+    streams.push(scoredStream(ctx, filter));
+  }
+  if (streams.length === 0) return { page: [], isDone: true, continueCursor: page.cursor ?? "" };
   // Merging even a single stream strips the equality prefix from its index key, so
   // every cursor has the same shape: [timestamp, paymentId, _creationTime, _id].
   const merged = mergedStream(streams, [...LIST_ORDER]);

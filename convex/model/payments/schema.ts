@@ -71,5 +71,7 @@ export const paymentsTables = {
     .index("by_idempotencyKey", ["idempotencyKey"])
     .index("by_userId_and_timestamp_and_paymentId", ["userId", "timestamp", "paymentId"])
     .index("by_terminalId_and_timestamp", ["terminalId", "timestamp"])
-    .index("by_timestamp_and_paymentId", ["timestamp", "paymentId"]),
+    .index("by_timestamp_and_paymentId", ["timestamp", "paymentId"])
+    /** The dashboard's feed filtered by decision (`listPayments` with `decision`). */
+    .index("by_decision_and_timestamp_and_paymentId", ["fraud.decision", "timestamp", "paymentId"]),
 };
